@@ -1,0 +1,1 @@
+"""Map layers: loading and validating Kendari's geodata and turning it into map traces."""

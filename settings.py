@@ -1,0 +1,79 @@
+"""Typed application settings read from environment variables with development defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+ROOT_DIR = Path(__file__).resolve().parent
+VAR_DIR = ROOT_DIR / "var"
+GEO_DATA_DIR = ROOT_DIR / "geo_data"
+MIGRATIONS_DIR = ROOT_DIR / "migrations"
+
+#: Time zone in which every time is shown to users (WITA, UTC+8).
+DISPLAY_TZ = "Asia/Makassar"
+
+
+def _env_bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with development defaults.
+
+    Build it with :func:`from_env`; tests pass overrides to :func:`create_app` instead.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8050
+    #: Server URL; ``None`` means the embedded PostgreSQL + PostGIS cluster under ``var/``.
+    database_url: str | None = None
+    #: TCP port of the embedded cluster (loopback only).
+    embedded_pg_port: int = 54329
+    embedded_pg_dir: Path = VAR_DIR / "pg"
+    #: Secret for signing cookies; a random one is generated (and kept in var/) when unset.
+    secret_key: str | None = None
+    #: Integration token accepted by the HTTP API (acts as an integration with full API rights).
+    api_token: str | None = None
+    #: ``osm`` (OpenStreetMap tiles, needs internet) or ``offline`` (plain background, own layers only).
+    basemap: str = "osm"
+    default_language: str = "id"
+    #: Seed demo data into an empty database on start.
+    seed_demo: bool = True
+    demo_seed: int = 112
+    demo_months: int = 12
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    session_hours: int = 12
+    debug: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **kwargs: Any) -> "Settings":
+        """Return a copy with the given fields replaced."""
+        return replace(self, **kwargs)
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the environment (``os.environ`` by default)."""
+    env = os.environ if environ is None else environ
+    return Settings(
+        host=env.get("HOST", "127.0.0.1"),
+        port=int(env.get("PORT", "8050")),
+        database_url=env.get("DATABASE_URL") or None,
+        embedded_pg_port=int(env.get("KENDARI112_PG_PORT", "54329")),
+        embedded_pg_dir=Path(env.get("KENDARI112_PG_DIR", str(VAR_DIR / "pg"))),
+        secret_key=env.get("KENDARI112_SECRET_KEY") or None,
+        api_token=env.get("KENDARI112_API_TOKEN") or None,
+        basemap=env.get("KENDARI112_BASEMAP", "osm"),
+        default_language=env.get("KENDARI112_LANG", "id"),
+        seed_demo=_env_bool(env.get("KENDARI112_SEED_DEMO"), True),
+        demo_seed=int(env.get("KENDARI112_DEMO_SEED", "112")),
+        demo_months=int(env.get("KENDARI112_DEMO_MONTHS", "12")),
+        pool_max_size=int(env.get("KENDARI112_POOL_MAX", "10")),
+        debug=_env_bool(env.get("KENDARI112_DEBUG"), False),
+    )

@@ -1,0 +1,261 @@
+"""The embedded PostgreSQL + PostGIS cluster under ``var/``, run with Debian's binaries."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from store._errors import EmbeddedClusterError, PostGISMissingError
+
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+DB_NAME = "kendari112"
+SUPERUSER = "postgres"
+START_TIMEOUT_S = 60
+
+
+def find_pg_bindir(*, candidates: list[str] | None = None, require_postgis: bool = True) -> Path:
+    """Return the newest PostgreSQL ``bin`` directory (with PostGIS available when asked).
+
+    ``PG_BINDIR`` in the environment overrides the search.
+
+    Raises
+    ------
+    EmbeddedClusterError
+        No PostgreSQL server binaries are installed.
+    PostGISMissingError
+        PostgreSQL is installed but no version has the PostGIS extension.
+    """
+    if os.environ.get("PG_BINDIR"):
+        dirs = [os.environ["PG_BINDIR"]]
+    else:
+        dirs = candidates if candidates is not None else glob.glob(PG_BIN_GLOB)
+    found = [Path(d) for d in dirs if (Path(d) / "initdb").exists()]
+    if not found:
+        raise EmbeddedClusterError(
+            "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin): "
+            "install postgresql, or set DATABASE_URL to an existing server"
+        )
+    found.sort(key=lambda p: _version_key(p.parent.name), reverse=True)
+    if not require_postgis:
+        return found[0]
+    for bindir in found:
+        if postgis_control_file(bindir).exists():
+            return bindir
+    version = found[0].parent.name
+    raise PostGISMissingError(
+        f"PostGIS is not installed for PostgreSQL {version}: "
+        f"apt-get install postgresql-{version}-postgis-3 (or run `make run`, which installs it)"
+    )
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in name.split("."))
+    except ValueError:
+        return (0,)
+
+
+def postgis_control_file(bindir: Path) -> Path:
+    """Where Debian puts ``postgis.control`` for the server in ``bindir``."""
+    version = bindir.parent.name
+    return Path("/usr/share/postgresql") / version / "extension" / "postgis.control"
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when something already listens on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class EmbeddedCluster:
+    """A private PostgreSQL cluster: created on first use, reused afterwards.
+
+    Parameters
+    ----------
+    data_dir
+        Where the cluster lives (``var/pg`` by default; git-ignored).
+    port
+        Loopback TCP port it listens on.
+    """
+
+    data_dir: Path
+    port: int = 54329
+    host: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir).resolve()
+        self.base_dir = self.data_dir.parent
+        self.pgdata = self.data_dir / "data"
+        self.socket_dir = self.data_dir / "run"
+        self.log_file = self.data_dir / "postgres.log"
+        self.password_file = self.data_dir / "password"
+        self._bindir: Path | None = None
+        self.started_here = False
+
+    # -- running commands as the right OS user ---------------------------------------------
+    @property
+    def bindir(self) -> Path:
+        if self._bindir is None:
+            self._bindir = find_pg_bindir()
+        return self._bindir
+
+    @staticmethod
+    def _as_root() -> bool:
+        return os.geteuid() == 0
+
+    def _run(self, args: list[str], *, timeout: float = START_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.bindir / args[0]), *args[1:]]
+        if self._as_root():
+            cmd = ["runuser", "-u", SUPERUSER, "--", *cmd]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+
+    def _prepare_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(parents=True, exist_ok=True)
+        if self._as_root():
+            try:
+                pw = pwd.getpwnam(SUPERUSER)
+            except KeyError as exc:
+                raise EmbeddedClusterError(
+                    "running as root needs the 'postgres' system user (apt-get install postgresql)"
+                ) from exc
+            for path in (self.data_dir, self.socket_dir):
+                os.chown(path, pw.pw_uid, pw.pw_gid)
+            os.chmod(self.data_dir, 0o700)
+            probe = subprocess.run(
+                ["runuser", "-u", SUPERUSER, "--", "test", "-w", str(self.data_dir)],
+                capture_output=True, check=False,
+            )
+            if probe.returncode != 0:
+                raise EmbeddedClusterError(
+                    f"the 'postgres' user cannot reach {self.data_dir} (a parent directory is not "
+                    "traversable, e.g. under /root): clone the project elsewhere or set "
+                    "KENDARI112_PG_DIR to a directory it can use"
+                )
+
+    # -- life cycle -------------------------------------------------------------------------
+    @property
+    def initialised(self) -> bool:
+        return (self.pgdata / "PG_VERSION").exists()
+
+    def is_running(self) -> bool:
+        if not self.initialised:
+            return False
+        return self._run(["pg_ctl", "-D", str(self.pgdata), "status"]).returncode == 0
+
+    def init(self) -> None:
+        """Create the cluster (``initdb``) with a random superuser password kept in ``password``."""
+        self._prepare_dirs()
+        password = secrets.token_urlsafe(24)
+        self.password_file.write_text(password + "\n")
+        os.chmod(self.password_file, 0o600)
+        pwfile = self.data_dir / "initdb.pw"
+        pwfile.write_text(password + "\n")
+        if self._as_root():
+            pw = pwd.getpwnam(SUPERUSER)
+            os.chown(pwfile, pw.pw_uid, pw.pw_gid)
+        os.chmod(pwfile, 0o600)
+        try:
+            result = self._run([
+                "initdb", "-D", str(self.pgdata), "-U", SUPERUSER, "--encoding=UTF8",
+                "--locale=C.UTF-8", "--auth-local=peer", "--auth-host=scram-sha-256",
+                f"--pwfile={pwfile}",
+            ])
+        finally:
+            pwfile.unlink(missing_ok=True)
+        if result.returncode != 0:
+            shutil.rmtree(self.pgdata, ignore_errors=True)
+            raise EmbeddedClusterError("initdb failed: " + _last_line(result.stderr or result.stdout))
+
+    def start(self) -> None:
+        """Start the server on loopback; raise a clear error when the port is taken."""
+        if self.is_running():
+            return
+        if port_in_use(self.host, self.port):
+            raise EmbeddedClusterError(
+                f"port {self.port} on {self.host} is already in use by another program: "
+                "set KENDARI112_PG_PORT to a free port, or DATABASE_URL to use that server"
+            )
+        self._prepare_dirs()
+        opts = (
+            f"-p {self.port} -k {self.socket_dir} -c listen_addresses={self.host} "
+            "-c fsync=on -c shared_buffers=256MB -c max_connections=200"
+        )
+        result = self._run([
+            "pg_ctl", "-D", str(self.pgdata), "-l", str(self.log_file), "-o", opts, "-w",
+            "-t", str(START_TIMEOUT_S), "start",
+        ], timeout=START_TIMEOUT_S + 10)
+        if result.returncode != 0:
+            raise EmbeddedClusterError(
+                "the embedded PostgreSQL did not start: " + _last_line(self._log_tail() or result.stderr)
+            )
+        self.started_here = True
+
+    def stop(self) -> None:
+        """Stop the server cleanly (fast shutdown: rolls back open transactions)."""
+        if self.is_running():
+            self._run(["pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop"])
+
+    def password(self) -> str:
+        return self.password_file.read_text().strip()
+
+    def url(self, dbname: str = DB_NAME) -> str:
+        return (
+            f"postgresql://{SUPERUSER}:{self.password()}@{self.host}:{self.port}/{dbname}"
+            "?connect_timeout=10"
+        )
+
+    def ensure(self, dbname: str = DB_NAME) -> str:
+        """Create (first run) and start the cluster, create ``dbname`` with PostGIS; return its URL."""
+        if not self.initialised:
+            self.init()
+        self.start()
+        ensure_database(self.url("postgres"), dbname)
+        return self.url(dbname)
+
+    def _log_tail(self) -> str:
+        try:
+            return self.log_file.read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+
+def ensure_database(admin_url: str, dbname: str, *, template: str | None = None) -> None:
+    """Create ``dbname`` if it does not exist (connected to the maintenance DB at ``admin_url``)."""
+    from psycopg import sql
+
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            conn = psycopg.connect(admin_url, autocommit=True)
+            break
+        except psycopg.OperationalError as exc:
+            if time.monotonic() > deadline:
+                raise EmbeddedClusterError(f"cannot connect to the embedded cluster: {exc}") from exc
+            time.sleep(0.2)
+    with conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+        if not exists:
+            stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname))
+            if template:
+                stmt = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(dbname), sql.Identifier(template)
+                )
+            conn.execute(stmt)
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in (text or "").strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "no details"
