@@ -214,8 +214,13 @@ CREATE TABLE assignments (
     unit_id       integer NOT NULL REFERENCES units (id),
     status        text NOT NULL CHECK (status IN
                     ('dispatched', 'en_route', 'on_scene', 'transporting', 'at_hospital', 'cleared')),
-    assigned_at   timestamptz NOT NULL,
-    cleared_at    timestamptz,
+    assigned_at   timestamptz NOT NULL,                 -- = unit_dispatched
+    -- projection of this unit's stamps (the events table stays the source of truth)
+    en_route_at           timestamptz,
+    on_scene_at           timestamptz,
+    transport_started_at  timestamptz,
+    at_hospital_at        timestamptz,
+    cleared_at            timestamptz,
     assigned_by   integer REFERENCES users (id),
     eta_s         double precision                      -- predicted travel time when assigned
 );
