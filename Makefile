@@ -1,0 +1,47 @@
+# Kendari 112 — two commands: `make run` (serve the app) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8050
+export HOST PORT
+
+.PHONY: run test bench system-deps system-deps-test venv prepare stop-db token clean-db
+
+run: system-deps venv
+	$(PY) app.py run
+
+test: system-deps-test venv
+	@status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	  $(PY) -c "from store.cluster import EmbeddedCluster; EmbeddedCluster('var/test-pg', port=54330).stop()" || true; \
+	  exit $$status
+
+bench: system-deps venv
+	$(PY) -m bench
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+system-deps-test:
+	@bash scripts/install-system-deps.sh --test
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+prepare: system-deps venv
+	$(PY) app.py prepare
+
+stop-db:
+	$(PY) app.py stop-db
+
+token: venv
+	$(PY) app.py create-token --name $${NAME:-integration} --role $${ROLE:-integration}
+
+clean-db: stop-db
+	rm -rf var/pg

@@ -1,0 +1,1 @@
+"""Authentication and roles: password hashing, sessions, API tokens, first-run accounts."""

@@ -1,0 +1,73 @@
+"""The operational map: boundaries, facilities, units by status and open incidents (all roles)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, callback, dcc, html
+
+from i18n import current_lang, tr
+from layers.map_figure import ALL_LAYERS, build_map_figure
+from store import geo
+from web.auth import callback_roles, page_guard
+from web.context import get_db, get_settings, state
+
+dash.register_page(__name__, path="/", name="Peta", title="Kendari 112 — Peta")
+
+ROLES = ("dispatcher", "leadership", "planner")
+REFRESH_MS = 5000
+
+
+def _areas() -> Any:
+    """Boundaries never change while the app runs: cache them per process (read-only)."""
+    caches = state().caches
+    if "areas" not in caches:
+        caches["areas"] = geo.area_layers(get_db())
+    return caches["areas"]
+
+
+def layout(**_: Any) -> Any:
+    denied = page_guard(*ROLES)
+    if denied is not None:
+        return denied
+    options = [
+        {"label": tr("Batas kecamatan", "District boundaries"), "value": "kecamatan"},
+        {"label": tr("Batas kelurahan", "Kelurahan boundaries"), "value": "kelurahan"},
+        {"label": tr("Nama kecamatan", "District names"), "value": "labels"},
+        {"label": tr("Fasilitas & pos", "Facilities & stations"), "value": "facilities"},
+        {"label": tr("Unit", "Units"), "value": "units"},
+        {"label": tr("Insiden terbuka", "Open incidents"), "value": "incidents"},
+    ]
+    return html.Div([
+        html.Div([
+            html.H2(tr("Peta operasional Kota Kendari", "Kendari operational map")),
+            dcc.Checklist(id="map-layers", options=options, value=list(ALL_LAYERS), inline=True,
+                          className="k112-layer-toggles"),
+            html.Div(id="map-summary", className="k112-summary"),
+        ], className="k112-toolbar"),
+        dcc.Graph(id="map-graph", className="k112-map", config={"scrollZoom": True, "displaylogo": False}),
+        dcc.Interval(id="map-refresh", interval=REFRESH_MS),
+    ])
+
+
+@callback(
+    Output("map-graph", "figure"),
+    Output("map-summary", "children"),
+    Input("map-layers", "value"),
+    Input("map-refresh", "n_intervals"),
+)
+@callback_roles(*ROLES)
+def update_map(layers: list[str] | None, _tick: int | None) -> tuple[Any, Any]:
+    db = get_db()
+    lang = current_lang()
+    units = geo.units(db)
+    incidents = geo.open_incidents(db)
+    fig = build_map_figure(
+        areas=_areas(), facilities=geo.facilities(db), units=units, incidents=incidents,
+        layers=layers or [], lang=lang, basemap=get_settings().basemap,
+    )
+    available = sum(1 for u in units if u["status"] == "available")
+    summary = tr(f"{len(incidents)} insiden terbuka · {available}/{len(units)} unit siaga",
+                 f"{len(incidents)} open incidents · {available}/{len(units)} units available", lang)
+    return fig, summary

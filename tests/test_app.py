@@ -1,0 +1,89 @@
+"""App wiring: login, roles, health check, API errors (Flask test client on a real PostGIS)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from app import create_app
+from auth.accounts import hash_password, issue_api_token
+from store import Database, users
+
+
+@pytest.fixture(scope="module")
+def app_env(module_db: Database) -> Iterator[dict]:
+    app = create_app({"database_url": module_db.url, "seed_demo": False, "api_token": "test-integration-token"})
+    for role in ("dispatcher", "leadership", "planner", "admin"):
+        users.create_user(module_db, username=f"{role}1", password_hash=hash_password("secret-pass"), role=role)
+    yield {"app": app, "server": app.server, "db": module_db}
+    app.server.extensions["kendari112"].db.close()
+
+
+def login(client, username: str, password: str = "secret-pass"):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+def test_healthz_reports_database(app_env) -> None:
+    resp = app_env["server"].test_client().get("/healthz")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["app"] == "ok" and body["database"]["status"] == "ok"
+    assert body["database"]["postgis"].startswith("3.")
+
+
+def test_anonymous_is_sent_to_login(app_env) -> None:
+    client = app_env["server"].test_client()
+    resp = client.get("/")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/login")
+    assert client.post("/_dash-update-component", json={}).status_code == 401
+
+
+def test_wrong_password_is_refused_and_audited(app_env) -> None:
+    client = app_env["server"].test_client()
+    resp = login(client, "dispatcher1", "wrong-password")
+    assert resp.status_code == 401
+    assert "salah" in resp.get_data(as_text=True)
+    with app_env["db"].transaction() as cur:
+        cur.execute("SELECT count(*) AS n FROM events WHERE kind = 'login_failed' AND actor = 'dispatcher1'")
+        assert cur.fetchone()["n"] >= 1
+
+
+def test_login_sets_server_side_session(app_env) -> None:
+    client = app_env["server"].test_client()
+    resp = login(client, "planner1")
+    assert resp.status_code == 302
+    assert client.get("/").status_code == 200
+    with app_env["db"].transaction() as cur:
+        cur.execute("SELECT count(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'planner1'")
+        assert cur.fetchone()["n"] >= 1
+    client.get("/logout")
+    assert client.get("/").status_code == 302
+
+
+def test_open_redirect_is_refused(app_env) -> None:
+    client = app_env["server"].test_client()
+    resp = client.post("/login", data={"username": "planner1", "password": "secret-pass",
+                                       "next": "https://evil.example/"})
+    assert resp.headers["Location"] == "/"
+
+
+def test_api_needs_a_token(app_env) -> None:
+    client = app_env["server"].test_client()
+    resp = client.get("/api/v1/units")
+    assert resp.status_code == 401
+    assert resp.get_json()["errors"][0]["field"] == "Authorization"
+    resp = client.get("/api/v1/units", headers={"Authorization": "Bearer nope"})
+    assert resp.status_code == 401
+
+
+def test_unknown_api_path_is_json_404(app_env) -> None:
+    resp = app_env["server"].test_client().get("/api/v1/does-not-exist")
+    assert resp.status_code == 404
+    assert "errors" in resp.get_json()
+
+
+def test_issued_token_is_accepted(app_env) -> None:
+    token = issue_api_token(app_env["db"], name="tracker", role="dispatcher")
+    resp = app_env["server"].test_client().get("/api/v1/units", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200

@@ -1,0 +1,1 @@
+"""Flask/Dash glue shared by pages and the API: request context, auth gate, error pages."""
