@@ -18,7 +18,7 @@ from dash import dcc, html
 
 import i18n
 from settings import ROOT_DIR, VAR_DIR, Settings, from_env
-from store.db import Database
+from store.db import Database, check_connection
 from web.context import EXTENSION_KEY, AppState, current_user
 
 log = logging.getLogger("kendari112")
@@ -136,6 +136,8 @@ def prepare_database(settings: Settings) -> tuple[str, Any]:
     if not url:
         cluster = EmbeddedCluster(settings.embedded_pg_dir, port=settings.embedded_pg_port)
         url = cluster.ensure()
+    else:
+        check_connection(url)
     db = Database(url, max_size=4)
     try:
         facts = bootstrap.prepare(db)

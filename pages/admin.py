@@ -1,30 +1,178 @@
-"""Administration (admin only): accounts overview; later response plans, facilities, imports."""
+"""Administration (admin only): correct facility locations, edit response plans, add accounts."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
-from dash import html
+from dash import Input, Output, State, callback, dcc, html
 
-from i18n import tr
+from i18n import current_lang, fmt_wita, tr
+from incidents import admin as admin_ops
+from store import admin as store_admin
 from store import users
-from web.auth import page_guard
-from web.context import get_db
+from store._errors import ConflictError, NotFoundError
+from web.auth import callback_roles, page_guard
+from web.context import current_user, get_db
 
 dash.register_page(__name__, path="/admin", name="Admin", title="Kendari 112 — Admin")
+
+
+def _facility_table() -> Any:
+    rows = store_admin.facilities_for_admin(get_db())
+    return html.Table([
+        html.Thead(html.Tr([html.Th("ID"), html.Th(tr("Nama", "Name")), html.Th(tr("Jenis", "Kind")),
+                            html.Th(tr("Keyakinan lokasi", "Location confidence")), html.Th("Lat"),
+                            html.Th("Lon"), html.Th(tr("Dikoreksi", "Corrected"))])),
+        html.Tbody([html.Tr([
+            html.Td(r["id"]), html.Td(r["name"]), html.Td(r["category"]),
+            html.Td(r["location_confidence"], className="k112-approx" if r["location_confidence"] == "approximate" else ""),
+            html.Td(f"{r['lat']:.6f}"), html.Td(f"{r['lon']:.6f}"),
+            html.Td(f"{r['corrected_by']} {fmt_wita(r['corrected_at'])}" if r["corrected_by"] else "—"),
+        ]) for r in rows]),
+    ], className="k112-table", id="admin-facilities-table")
+
+
+def _plans_table() -> Any:
+    rows = store_admin.response_plans(get_db())
+    lang = current_lang()
+    return html.Table([
+        html.Thead(html.Tr([html.Th(tr("Jenis insiden", "Incident type")), html.Th(tr("Jenis unit", "Unit type")),
+                            html.Th(tr("Jumlah", "Count")), html.Th(tr("Pengganti", "Substitutes"))])),
+        html.Tbody([html.Tr([
+            html.Td(r["name_en"] if lang == "en" else r["name_id"]), html.Td(r["unit_type"] or "—"),
+            html.Td(r["unit_count"] or "—"), html.Td(", ".join(r["substitutes"] or []) or "—"),
+        ]) for r in rows]),
+    ], className="k112-table", id="admin-plans-table")
+
+
+def _users_table() -> Any:
+    return html.Table([
+        html.Thead(html.Tr([html.Th(tr("Nama pengguna", "User name")), html.Th(tr("Peran", "Role")),
+                            html.Th(tr("Unit", "Unit"))])),
+        html.Tbody([html.Tr([html.Td(u.username), html.Td(u.role), html.Td(u.unit_id or "—")])
+                    for u in users.list_users(get_db())]),
+    ], id="admin-users", className="k112-table")
 
 
 def layout(**_: Any) -> Any:
     denied = page_guard("admin")
     if denied is not None:
         return denied
-    rows = users.list_users(get_db())
+    codes = store_admin.reference_codes(get_db())
+    lang = current_lang()
+    facilities = store_admin.facilities_for_admin(get_db())
+    type_opts = [{"label": t["name_en"] if lang == "en" else t["name_id"], "value": t["code"]}
+                 for t in codes["incident_types"]]
+    unit_type_opts = [{"label": u["name_en"] if lang == "en" else u["name_id"], "value": u["code"]}
+                      for u in codes["unit_types"]]
     return html.Div([
         html.H2(tr("Administrasi", "Administration")),
-        html.H3(tr("Akun pengguna", "User accounts")),
-        html.Table([
-            html.Thead(html.Tr([html.Th(tr("Nama pengguna", "User name")), html.Th(tr("Peran", "Role"))])),
-            html.Tbody([html.Tr([html.Td(u.username), html.Td(u.role)]) for u in rows]),
-        ], id="admin-users", className="k112-table"),
-    ], className="k112-card")
+        html.Section([
+            html.H3(tr("Koreksi lokasi fasilitas", "Correct a facility location")),
+            html.P(tr("Pos yang hanya diketahui kecamatannya ditandai 'approximate'. Masukkan koordinat hasil survei.",
+                      "Stations known only by their kecamatan are marked 'approximate'. Enter surveyed coordinates.")),
+            html.Div([
+                dcc.Dropdown(id="admin-fac-id", options=[{"label": f"{f['name']} ({f['location_confidence']})",
+                                                          "value": f["id"]} for f in facilities],
+                             placeholder=tr("Pilih fasilitas", "Choose a facility"), style={"minWidth": "22rem"}),
+                dcc.Input(id="admin-fac-lat", type="number", placeholder="lat, mis. -3.9700", step="any"),
+                dcc.Input(id="admin-fac-lon", type="number", placeholder="lon, mis. 122.5300", step="any"),
+                html.Button(tr("Simpan lokasi", "Save location"), id="admin-fac-save"),
+            ], className="k112-form-row"),
+            html.Div(id="admin-fac-msg", role="status"),
+            html.Div(_facility_table(), id="admin-facilities"),
+        ], className="k112-card"),
+        html.Section([
+            html.H3(tr("Rencana respons (run card)", "Response plans (run cards)")),
+            html.Div([
+                dcc.Dropdown(id="admin-plan-type", options=type_opts, placeholder=tr("Jenis insiden", "Incident type"),
+                             style={"minWidth": "16rem"}),
+                dcc.Dropdown(id="admin-plan-unit", options=unit_type_opts, placeholder=tr("Jenis unit", "Unit type"),
+                             style={"minWidth": "12rem"}),
+                dcc.Input(id="admin-plan-count", type="number", min=0, max=10, step=1,
+                          placeholder=tr("Jumlah (0 = hapus)", "Count (0 = remove)")),
+                dcc.Dropdown(id="admin-plan-subs", options=unit_type_opts, multi=True,
+                             placeholder=tr("Pengganti", "Substitutes"), style={"minWidth": "14rem"}),
+                html.Button(tr("Simpan", "Save"), id="admin-plan-save"),
+            ], className="k112-form-row"),
+            html.Div(id="admin-plan-msg", role="status"),
+            html.Div(_plans_table(), id="admin-plans"),
+        ], className="k112-card"),
+        html.Section([
+            html.H3(tr("Akun pengguna", "User accounts")),
+            html.Div([
+                dcc.Input(id="admin-user-name", placeholder=tr("nama pengguna", "user name")),
+                dcc.Input(id="admin-user-password", type="password", placeholder=tr("kata sandi (≥ 8)", "password (≥ 8)")),
+                dcc.Dropdown(id="admin-user-role", options=[{"label": r, "value": r} for r in users.ROLES],
+                             placeholder=tr("Peran", "Role"), style={"minWidth": "10rem"}),
+                dcc.Dropdown(id="admin-user-unit", options=[{"label": u["callsign"], "value": u["id"]}
+                                                            for u in codes["units"]],
+                             placeholder=tr("Unit (untuk kru)", "Unit (for crew)"), style={"minWidth": "10rem"}),
+                html.Button(tr("Buat akun", "Create account"), id="admin-user-save"),
+            ], className="k112-form-row"),
+            html.Div(id="admin-user-msg", role="status"),
+            html.Div(_users_table(), id="admin-users-wrap"),
+        ], className="k112-card"),
+    ], className="k112-admin")
+
+
+def _fail(message: str) -> Any:
+    return html.Span(message, className="k112-error")
+
+
+def _ok(message: str) -> Any:
+    return html.Span(message, className="k112-ok")
+
+
+@callback(Output("admin-fac-msg", "children"), Output("admin-facilities", "children"),
+          Input("admin-fac-save", "n_clicks"),
+          State("admin-fac-id", "value"), State("admin-fac-lat", "value"), State("admin-fac-lon", "value"),
+          prevent_initial_call=True)
+@callback_roles("admin")
+def save_facility(_n: int, facility_id: int | None, lat: Any, lon: Any) -> tuple[Any, Any]:
+    if facility_id is None:
+        return _fail(tr("Pilih fasilitas dulu.", "Choose a facility first.")), dash.no_update
+    user = current_user()
+    try:
+        row = admin_ops.correct_facility(get_db(), facility_id=int(facility_id), lat=lat, lon=lon,
+                                         actor=user.username, actor_user_id=user.id)
+    except admin_ops.FieldError as exc:
+        return _fail(exc.message), dash.no_update
+    except NotFoundError as exc:
+        return _fail(str(exc)), dash.no_update
+    return _ok(tr(f"Lokasi {row['name']} disimpan.", f"Location of {row['name']} saved.")), _facility_table()
+
+
+@callback(Output("admin-plan-msg", "children"), Output("admin-plans", "children"),
+          Input("admin-plan-save", "n_clicks"),
+          State("admin-plan-type", "value"), State("admin-plan-unit", "value"),
+          State("admin-plan-count", "value"), State("admin-plan-subs", "value"),
+          prevent_initial_call=True)
+@callback_roles("admin")
+def save_plan(_n: int, incident_type: str | None, unit_type: str | None, count: Any,
+              subs: list[str] | None) -> tuple[Any, Any]:
+    try:
+        admin_ops.set_plan_item(get_db(), incident_type=incident_type or "", unit_type=unit_type or "",
+                                unit_count=count, substitutes=subs or [], actor=current_user().username)
+    except admin_ops.FieldError as exc:
+        return _fail(exc.message), dash.no_update
+    return _ok(tr("Rencana respons disimpan.", "Response plan saved.")), _plans_table()
+
+
+@callback(Output("admin-user-msg", "children"), Output("admin-users-wrap", "children"),
+          Input("admin-user-save", "n_clicks"),
+          State("admin-user-name", "value"), State("admin-user-password", "value"),
+          State("admin-user-role", "value"), State("admin-user-unit", "value"),
+          prevent_initial_call=True)
+@callback_roles("admin")
+def save_user(_n: int, username: str | None, password: str | None, role: str | None,
+              unit_id: int | None) -> tuple[Any, Any]:
+    try:
+        user = admin_ops.create_account(get_db(), username=username or "", password=password or "",
+                                        role=role or "", unit_id=unit_id)
+    except admin_ops.FieldError as exc:
+        return _fail(exc.message), dash.no_update
+    except ConflictError as exc:
+        return _fail(str(exc)), dash.no_update
+    return _ok(tr(f"Akun {user.username} dibuat.", f"Account {user.username} created.")), _users_table()

@@ -13,6 +13,18 @@ from psycopg_pool import ConnectionPool
 from store._errors import DatabaseUnavailableError
 
 
+def check_connection(url: str, *, timeout_s: int = 5) -> None:
+    """Connect once, directly, to fail fast with the server's own reason (bad host, password...)."""
+    try:
+        with psycopg.connect(url, connect_timeout=timeout_s, autocommit=True):
+            pass
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise DatabaseUnavailableError(f"cannot connect to DATABASE_URL: {reason}") from exc
+    except Exception as exc:  # malformed URL / conninfo (ProgrammingError is a psycopg.Error)
+        raise DatabaseUnavailableError(f"invalid DATABASE_URL: {exc}") from exc
+
+
 class Database:
     """A psycopg 3 connection pool bound to one database URL.
 

@@ -87,3 +87,23 @@ def test_issued_token_is_accepted(app_env) -> None:
     token = issue_api_token(app_env["db"], name="tracker", role="dispatcher")
     resp = app_env["server"].test_client().get("/api/v1/units", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 200
+
+
+def test_facility_location_api(app_env) -> None:
+    client = app_env["server"].test_client()
+    admin = {"Authorization": f"Bearer {issue_api_token(app_env['db'], name='adm', role='admin')}"}
+    disp = {"Authorization": f"Bearer {issue_api_token(app_env['db'], name='dsp', role='dispatcher')}"}
+    facilities = client.get("/api/v1/facilities", headers=disp).get_json()["facilities"]
+    target = next(f for f in facilities if f["name"] == "Polsek Abeli")
+    url = f"/api/v1/facilities/{target['id']}/location"
+    assert client.post(url, json={"lat": -3.99, "lon": 122.58}, headers=disp).status_code == 403
+    bad = client.post(url, json={"lat": -6.2, "lon": 106.8}, headers=admin)
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "lat"
+    bad = client.post(url, data="{not json", headers={**admin, "Content-Type": "application/json"})
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "body"
+    bad = client.post(url, json={"lat": "x", "lon": 122.58}, headers=admin)
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "lat"
+    ok = client.post(url, json={"lat": -3.9925, "lon": 122.5830}, headers=admin)
+    assert ok.status_code == 200 and ok.get_json()["location_confidence"] == "surveyed"
+    missing = client.post("/api/v1/facilities/99999/location", json={"lat": -3.99, "lon": 122.58}, headers=admin)
+    assert missing.status_code == 404

@@ -1,0 +1,39 @@
+"""Facilities over the API: list them; an administrator corrects an approximate location."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+from pydantic import BaseModel, ConfigDict
+
+from api._common import Principal, error, json_body, parse, require_token, respond
+from incidents import admin as admin_ops
+from store import admin as store_admin
+from web.context import get_db
+
+bp = flask.Blueprint("api_facilities", __name__, url_prefix="/api/v1")
+
+
+class LocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lat: float
+    lon: float
+
+
+@bp.get("/facilities")
+@require_token("dispatcher", "leadership", "planner")
+def list_facilities(*, principal: Principal) -> Any:
+    return respond({"facilities": store_admin.facilities_for_admin(get_db())})
+
+
+@bp.post("/facilities/<int:facility_id>/location")
+@require_token("admin")
+def correct_location(facility_id: int, *, principal: Principal) -> Any:
+    body = parse(LocationIn, json_body())
+    try:
+        row = admin_ops.correct_facility(get_db(), facility_id=facility_id, lat=body.lat, lon=body.lon,
+                                         actor=principal.actor, actor_user_id=principal.user_id)
+    except admin_ops.FieldError as exc:
+        raise error(422, exc.message, exc.field) from None
+    return respond(row)
