@@ -217,7 +217,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     app = create_app(settings.with_overrides(database_url=url))
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def _stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # also when started in the background (SIGINT ignored)
     print(f"Kendari 112 ready after {time.perf_counter() - t0:.1f} s: http://{settings.host}:{settings.port}",
           flush=True)
     try:

@@ -87,3 +87,38 @@ def test_busy_app_port_is_one_line_and_nonzero() -> None:
     assert result.returncode == 2
     assert f"port {port}" in result.stderr and "already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_app_runs_its_own_cluster_and_stops_it_on_exit(cluster_dir: Path) -> None:
+    import signal
+    import time
+    import urllib.request
+
+    pg_port, app_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(KENDARI112_PG_DIR=str(cluster_dir), KENDARI112_PG_PORT=str(pg_port), PORT=str(app_port),
+               KENDARI112_SEED_DEMO="0", KENDARI112_ADMIN_PASSWORD="admin-pass-123")
+
+    def serve_once() -> str:
+        proc = subprocess.Popen([sys.executable, str(ROOT_DIR / "app.py"), "run"], cwd=ROOT_DIR, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{app_port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
+                time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, out
+        return out
+
+    first = serve_once()
+    assert "First-run accounts" in first and "admin-pass-123" not in first
+    cluster = EmbeddedCluster(cluster_dir, port=pg_port)
+    assert cluster.initialised and not cluster.is_running()   # stopped cleanly on exit
+    second = serve_once()
+    assert "First-run accounts" not in second                  # users survived the restart
