@@ -95,7 +95,7 @@ class EmbeddedCluster:
     host: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
-        self.data_dir = Path(self.data_dir).resolve()
+        self.data_dir = _reachable_dir(Path(self.data_dir).absolute())
         self.base_dir = self.data_dir.parent
         self.pgdata = self.data_dir / "data"
         self.socket_dir = self.data_dir / "run"
@@ -230,6 +230,33 @@ class EmbeddedCluster:
             return self.log_file.read_text(errors="replace")[-2000:]
         except OSError:
             return ""
+
+
+#: Where clusters go when the requested directory is below one the postgres user cannot enter.
+FALLBACK_ROOT = Path("/var/tmp/kendari112-pg")
+
+
+def _reachable_dir(requested: Path) -> Path:
+    """``requested``, or — as root, when the postgres user cannot traverse to it (a checkout under
+    /root) — a directory under FALLBACK_ROOT, linked from ``requested`` so it stays findable."""
+    if os.geteuid() != 0:
+        return requested
+    if requested.is_symlink():
+        return requested.resolve()
+    requested.parent.mkdir(parents=True, exist_ok=True)
+    probe = subprocess.run(["runuser", "-u", SUPERUSER, "--", "test", "-x", str(requested.parent)],
+                           capture_output=True, check=False)
+    if probe.returncode == 0:
+        return requested
+    import hashlib
+
+    digest = hashlib.sha256(str(requested).encode()).hexdigest()[:12]
+    target = FALLBACK_ROOT / f"{requested.name}-{digest}"
+    target.mkdir(parents=True, exist_ok=True)
+    os.chmod(FALLBACK_ROOT, 0o755)
+    if not requested.exists():
+        requested.symlink_to(target, target_is_directory=True)
+    return target
 
 
 def ensure_database(admin_url: str, dbname: str, *, template: str | None = None) -> None:
