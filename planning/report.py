@@ -1,16 +1,14 @@
 """Shareable reports: a standalone folium (Leaflet) HTML map and the layers as GeoJSON.
 
 The HTML file holds all data inline (GeoJSON, the density image as a data URL) and needs no
-server. Leaflet's JavaScript and CSS are loaded from a CDN by folium; the background map tiles
-come from OpenStreetMap. Without internet access (many government networks) neither loads, so
-the report also carries:
+server. Leaflet's JavaScript and CSS are inlined from the vendored copy in ``planning/vendor``
+(BSD-2), so the interactive map works offline; only the background tiles (OpenStreetMap) need
+internet. Should Leaflet still fail to start, the report also carries:
 
 * a static SVG drawing of the same layers, shown automatically when Leaflet did not load;
 * the legend, the summary tables, the method and the data sources as plain HTML.
 
-When a local copy of Leaflet is available (``K112_LEAFLET_DIR`` or Debian's ``libjs-leaflet``
-in ``/usr/share/javascript/leaflet``) it is inlined instead of the CDN link, and the
-interactive map works offline as well (without background tiles).
+``K112_LEAFLET_DIR`` points at another local Leaflet (``leaflet.js`` + ``leaflet.css``) if wanted.
 """
 
 from __future__ import annotations
@@ -34,7 +32,8 @@ from shapely.geometry.base import BaseGeometry
 from i18n import fmt_wita, tr
 from planning import figures as fg
 
-LEAFLET_DIRS = (Path("/usr/share/javascript/leaflet"), Path("/usr/share/nodejs/leaflet/dist"))
+LEAFLET_DIRS = (Path(__file__).resolve().parent / "vendor" / "leaflet",
+                Path("/usr/share/javascript/leaflet"), Path("/usr/share/nodejs/leaflet/dist"))
 MAP_HEIGHT_PX = 620
 #: Boundaries are drawn simplified to ~3 m (the report is for overview, not for surveying).
 KELURAHAN_SIMPLIFY_DEG = 0.00003

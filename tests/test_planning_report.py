@@ -82,23 +82,36 @@ def test_report_opens_in_chromium_from_a_file(views: dict, tmp_path, page) -> No
     page.goto(path.as_uri(), wait_until="load")
     assert page.locator("#k112r-header h1").inner_text() == "Laporan uji"
     assert page.locator("#k112r-coverage tbody tr").count() == 4
-    leaflet = page.evaluate("typeof L !== 'undefined'")
-    if leaflet:  # online (or a local Leaflet): the interactive map with its layer control
-        page.wait_for_selector(".leaflet-control-layers-overlays label")
-        labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-        assert any("Gi*" in t for t in labels) and any("Cakupan" in t for t in labels)
-        assert errors == []
-    else:  # offline: the static drawing with the same layers is shown instead
-        assert page.locator("#k112r-fallback").is_visible()
-        drawn = page.evaluate("() => [...document.querySelectorAll('#k112r-svg g[data-layer]')].map(g => g.dataset.layer)")
-        assert set(EXPECTED_LAYERS) <= set(drawn)
-        hidden = page.evaluate("() => getComputedStyle(document.querySelector('#k112r-svg g[data-layer=kelurahan_counts]')).display")
-        assert hidden == "none"
-        page.check("input[data-toggle=kelurahan_counts]")
-        shown = page.evaluate("() => getComputedStyle(document.querySelector('#k112r-svg g[data-layer=kelurahan_counts]')).display")
-        assert shown != "none"
-        assert page.locator("#k112r-svg path").count() > 100
-        assert all("L is not defined" in e for e in errors)  # only folium's own script fails
+    # The vendored Leaflet is inlined: the interactive map works with no network at all.
+    assert page.evaluate("typeof L !== 'undefined'")
+    page.wait_for_selector(".leaflet-control-layers-overlays label")
+    labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert any("Gi*" in t for t in labels) and any("Cakupan" in t for t in labels)
+    assert page.locator(".leaflet-overlay-pane path").count() > 100
+    assert not page.locator("#k112r-fallback").is_visible()
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_report_falls_back_to_a_static_drawing_without_leaflet(views: dict, tmp_path, page, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(rp, "LEAFLET_DIRS", ())   # as if no local Leaflet: folium's CDN link, unreachable here
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    path = tmp_path / "report.html"
+    path.write_text(rp.build_report(title="Laporan uji", period="Periode uji", **views), encoding="utf-8")
+    page.goto(path.as_uri(), wait_until="load")
+    if page.evaluate("typeof L !== 'undefined'"):
+        pytest.skip("the CDN is reachable from this machine; the offline fallback cannot be exercised")
+    assert page.locator("#k112r-fallback").is_visible()
+    assert all("L is not defined" in e for e in errors)  # only folium's own script fails
+    drawn = page.evaluate("() => [...document.querySelectorAll('#k112r-svg g[data-layer]')].map(g => g.dataset.layer)")
+    assert set(EXPECTED_LAYERS) <= set(drawn)
+    hidden = page.evaluate("() => getComputedStyle(document.querySelector('#k112r-svg g[data-layer=kelurahan_counts]')).display")
+    assert hidden == "none"
+    page.check("input[data-toggle=kelurahan_counts]")
+    shown = page.evaluate("() => getComputedStyle(document.querySelector('#k112r-svg g[data-layer=kelurahan_counts]')).display")
+    assert shown != "none"
+    assert page.locator("#k112r-svg path").count() > 100
 
 
 def test_page_figures_for_every_layer(views: dict) -> None:
