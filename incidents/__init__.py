@@ -1,0 +1,1 @@
+"""Incident domain: catalog, life cycle, dispatch service, validation, admin operations, demo data."""
