@@ -11,7 +11,9 @@ from i18n import fmt_wita, tr
 
 KENDARI_CENTER = {"lon": 122.535, "lat": -3.985}
 DEFAULT_ZOOM = 11.3
-ALL_LAYERS = ("kecamatan", "kelurahan", "labels", "facilities", "units", "incidents")
+ALL_LAYERS = ("kecamatan", "kelurahan", "labels", "facilities", "units", "incidents", "municipal")
+#: Shown when the page opens; open municipal tickets (thousands) are one click away.
+DEFAULT_LAYERS = ("kecamatan", "kelurahan", "labels", "facilities", "units", "incidents")
 
 UNIT_STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     # status: (colour, Indonesian, English)
@@ -117,7 +119,7 @@ def build_map_figure(
                 customdata=[["unit", u["id"]] for u in rows]))
     if "incidents" in shown:
         for priority, (colour, size, label_id, label_en) in PRIORITY_STYLE.items():
-            rows = [i for i in incidents if int(i["priority"]) == priority]
+            rows = [i for i in incidents if int(i["priority"]) == priority and i.get("is_emergency", True)]
             if not rows:
                 continue
             lon, lat = _points(rows)
@@ -125,6 +127,15 @@ def build_map_figure(
                 lon=lon, lat=lat, mode="markers", marker={"size": size, "color": colour, "opacity": 0.9},
                 hovertext=[_incident_hover(i, lang) for i in rows], hoverinfo="text",
                 name=tr("Insiden: ", "Incidents: ", lang) + tr(label_id, label_en, lang),
+                legendgroup="incidents", customdata=[["incident", i["id"]] for i in rows]))
+    if "municipal" in shown:
+        rows = [i for i in incidents if not i.get("is_emergency", True)]
+        if rows:
+            lon, lat = _points(rows)
+            fig.add_trace(go.Scattermap(
+                lon=lon, lat=lat, mode="markers", marker={"size": 6, "color": "#78909c", "opacity": 0.6},
+                hovertext=[_incident_hover(i, lang) for i in rows], hoverinfo="text",
+                name=tr("Tiket layanan kota (terbuka)", "Municipal tickets (open)", lang),
                 legendgroup="incidents", customdata=[["incident", i["id"]] for i in rows]))
     for trace in extra_traces:
         fig.add_trace(trace)

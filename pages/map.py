@@ -8,7 +8,7 @@ import dash
 from dash import Input, Output, callback, dcc, html
 
 from i18n import current_lang, tr
-from layers.map_figure import ALL_LAYERS, build_map_figure
+from layers.map_figure import DEFAULT_LAYERS, build_map_figure
 from store import geo
 from web.auth import callback_roles, page_guard
 from web.context import get_db, get_settings, state
@@ -37,12 +37,13 @@ def layout(**_: Any) -> Any:
         {"label": tr("Nama kecamatan", "District names"), "value": "labels"},
         {"label": tr("Fasilitas & pos", "Facilities & stations"), "value": "facilities"},
         {"label": tr("Unit", "Units"), "value": "units"},
-        {"label": tr("Insiden terbuka", "Open incidents"), "value": "incidents"},
+        {"label": tr("Insiden darurat terbuka", "Open emergency incidents"), "value": "incidents"},
+        {"label": tr("Tiket layanan kota terbuka", "Open municipal tickets"), "value": "municipal"},
     ]
     return html.Div([
         html.Div([
             html.H2(tr("Peta operasional Kota Kendari", "Kendari operational map")),
-            dcc.Checklist(id="map-layers", options=options, value=list(ALL_LAYERS), inline=True,
+            dcc.Checklist(id="map-layers", options=options, value=list(DEFAULT_LAYERS), inline=True,
                           className="k112-layer-toggles"),
             html.Div(id="map-summary", className="k112-summary"),
         ], className="k112-toolbar"),
@@ -62,12 +63,15 @@ def update_map(layers: list[str] | None, _tick: int | None) -> tuple[Any, Any]:
     db = get_db()
     lang = current_lang()
     units = geo.units(db)
-    incidents = geo.open_incidents(db)
+    layers = layers or []
+    incidents = geo.open_incidents(db, include_municipal="municipal" in layers)
     fig = build_map_figure(
         areas=_areas(), facilities=geo.facilities(db), units=units, incidents=incidents,
-        layers=layers or [], lang=lang, basemap=get_settings().basemap,
+        layers=layers, lang=lang, basemap=get_settings().basemap,
     )
+    emergency = sum(1 for i in incidents if i["is_emergency"])
     available = sum(1 for u in units if u["status"] == "available")
-    summary = tr(f"{len(incidents)} insiden terbuka · {available}/{len(units)} unit siaga",
-                 f"{len(incidents)} open incidents · {available}/{len(units)} units available", lang)
+    summary = tr(f"{emergency} insiden darurat terbuka · {available}/{len(units)} unit siaga",
+                 f"{emergency} open emergency incidents · {available}/{len(units)} units available", lang)
     return fig, summary
+

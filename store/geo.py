@@ -38,7 +38,7 @@ SELECT u.id, u.callsign, u.unit_type, u.agency_code, u.status, u.status_at,
 """
 
 _OPEN_INCIDENTS = """
-SELECT i.id, i.incident_type, t.name_id AS type_name_id, t.name_en AS type_name_en, i.priority,
+SELECT i.id, i.incident_type, t.name_id AS type_name_id, t.name_en AS type_name_en, i.priority, t.is_emergency,
        ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, i.created_at, i.address, i.description,
        kc.nama AS kecamatan, kl.nama AS kelurahan, i.location_approximate,
        (SELECT count(*) FROM assignments a WHERE a.incident_id = i.id AND a.status <> 'cleared') AS units_assigned
@@ -46,9 +46,9 @@ SELECT i.id, i.incident_type, t.name_id AS type_name_id, t.name_en AS type_name_
   JOIN incident_types t ON t.code = i.incident_type
   LEFT JOIN kecamatan kc ON kc.kode = i.kecamatan_kode
   LEFT JOIN kelurahan kl ON kl.kode = i.kelurahan_kode
- WHERE i.status = 'open'
+ WHERE i.status = 'open' AND (t.is_emergency OR %(include_municipal)s)
  ORDER BY i.priority, i.created_at DESC
- LIMIT %s
+ LIMIT %(limit)s
 """
 
 
@@ -78,7 +78,8 @@ def units(db: Database) -> list[dict[str, Any]]:
         return list(cur.fetchall())
 
 
-def open_incidents(db: Database, *, limit: int = 2000) -> list[dict[str, Any]]:
+def open_incidents(db: Database, *, include_municipal: bool = False, limit: int = 20000) -> list[dict[str, Any]]:
+    """Open incidents, most urgent first; municipal tickets (non-emergency types) only when asked."""
     with db.transaction() as cur:
-        cur.execute(_OPEN_INCIDENTS, (limit,))
+        cur.execute(_OPEN_INCIDENTS, {"include_municipal": include_municipal, "limit": limit})
         return list(cur.fetchall())
