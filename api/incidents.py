@@ -1,0 +1,183 @@
+"""Incidents over the API: create, list, read with timeline, recommend, assign, unassign, close."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import flask
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from api._common import ApiError, Principal, error, json_body, parse, require_token, respond
+from incidents import service, validation
+from incidents.model import Actor
+from web.context import get_db, state
+
+bp = flask.Blueprint("api_incidents", __name__, url_prefix="/api/v1")
+
+#: Who may read incidents, and who may change them (integration and admin always may).
+READ_ROLES = ("dispatcher", "leadership", "planner")
+WRITE_ROLES = ("dispatcher",)
+
+Coordinate = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateIncident(_Body):
+    lat: Coordinate
+    lon: Coordinate
+    type: StrictStr
+    priority: StrictInt | None = None
+    description: StrictStr | None = None
+    address: StrictStr | None = None
+    caller_phone: StrictStr | None = None
+    call_received_at: StrictStr | None = None
+    call_answered_at: StrictStr | None = None
+
+
+class AssignBody(_Body):
+    unit_id: StrictInt | None = None
+    unit_ids: list[StrictInt] | None = None
+    plan: StrictBool | None = None
+    eta_s: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)] | None = None
+
+
+class UnassignBody(_Body):
+    unit_id: StrictInt
+
+
+class CloseBody(_Body):
+    outcome: StrictStr
+    note: StrictStr | None = None
+    duplicate_of: StrictInt | None = None
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(principal.actor, principal.user_id)
+
+
+def validation_error(exc: validation.ValidationFailed) -> ApiError:
+    return ApiError(422, [e.to_dict() for e in exc.errors])
+
+
+@bp.errorhandler(validation.ValidationFailed)
+def _invalid(exc: validation.ValidationFailed) -> Any:
+    return respond({"errors": [e.to_dict() for e in exc.errors]}, 422)
+
+
+@bp.errorhandler(service.RecommendationError)
+def _unroutable(exc: service.RecommendationError) -> Any:
+    return respond({"errors": [{"field": "location", "message": str(exc)}]}, 422)
+
+
+@bp.post("/incidents")
+@require_token(*WRITE_ROLES)
+def create_incident(*, principal: Principal) -> Any:
+    body = parse(CreateIncident, json_body())
+    db = get_db()
+    new = service.prepare_incident(db, body.model_dump())
+    incident = service.create_incident(db, new, actor_of(principal))
+    resp = respond(incident.to_dict(), 201)
+    resp.headers["Location"] = f"/api/v1/incidents/{incident.id}"
+    return resp
+
+
+@bp.get("/incidents")
+@require_token(*READ_ROLES)
+def list_incidents(*, principal: Principal) -> Any:
+    status = flask.request.args.get("status", "open")
+    try:
+        limit = int(flask.request.args.get("limit", "500"))
+    except ValueError:
+        raise error(422, "must be an integer", "limit") from None
+    if not 1 <= limit <= service.MAX_LIST_LIMIT:
+        raise error(422, f"must be between 1 and {service.MAX_LIST_LIMIT}", "limit")
+    rows = service.list_incidents(get_db(), status=None if status == "all" else status, limit=limit)
+    return respond({"incidents": [i.to_dict() for i in rows], "count": len(rows)})
+
+
+@bp.get("/incidents/<int:incident_id>")
+@require_token(*READ_ROLES)
+def get_incident(incident_id: int, *, principal: Principal) -> Any:
+    return respond(service.get_incident(get_db(), incident_id).to_dict())
+
+
+@bp.get("/incidents/<int:incident_id>/timeline")
+@require_token(*READ_ROLES)
+def get_timeline(incident_id: int, *, principal: Principal) -> Any:
+    return respond({"incident_id": incident_id,
+                    "timeline": [e.to_dict() for e in service.timeline(get_db(), incident_id)]})
+
+
+@bp.get("/incidents/<int:incident_id>/recommendations")
+@require_token(*READ_ROLES)
+def recommendations(incident_id: int, *, principal: Principal) -> Any:
+    rec = service.recommend_for_incident(get_db(), incident_id)
+    state().caches["routing_model"] = rec["routing"]  # shown by /healthz
+    return respond(rec)
+
+
+@bp.post("/incidents/<int:incident_id>/assignments")
+@require_token(*WRITE_ROLES)
+def assign(incident_id: int, *, principal: Principal) -> Any:
+    body = parse(AssignBody, json_body())
+    given = [body.unit_id is not None, body.unit_ids is not None, bool(body.plan)]
+    if sum(given) != 1:
+        raise error(422, "give exactly one of unit_id, unit_ids or plan: true", "unit_id")
+    db = get_db()
+    actor = actor_of(principal)
+    if body.unit_id is not None:
+        uid = validation.positive_id(body.unit_id, "unit_id")
+        assignment = service.assign_unit(db, incident_id, uid, actor, eta_s=body.eta_s)
+        return respond(assignment.to_dict(), 201)
+    if body.unit_ids is not None:
+        ids = [validation.positive_id(u, f"unit_ids.{i}") for i, u in enumerate(body.unit_ids)]
+        created = service.assign_units(db, incident_id, [(u, None) for u in ids], actor)
+    else:
+        created = service.assign_plan(db, incident_id, actor)
+    return respond({"assignments": [a.to_dict() for a in created]}, 201)
+
+
+@bp.delete("/incidents/<int:incident_id>/assignments/<int:unit_id>")
+@require_token(*WRITE_ROLES)
+def unassign(incident_id: int, unit_id: int, *, principal: Principal) -> Any:
+    return respond(service.unassign(get_db(), incident_id, unit_id, actor_of(principal)).to_dict())
+
+
+@bp.post("/incidents/<int:incident_id>/unassign")
+@require_token(*WRITE_ROLES)
+def unassign_post(incident_id: int, *, principal: Principal) -> Any:
+    body = parse(UnassignBody, json_body())
+    uid = validation.positive_id(body.unit_id, "unit_id")
+    return respond(service.unassign(get_db(), incident_id, uid, actor_of(principal)).to_dict())
+
+
+@bp.post("/incidents/<int:incident_id>/close")
+@require_token(*WRITE_ROLES)
+def close(incident_id: int, *, principal: Principal) -> Any:
+    body = parse(CloseBody, json_body())
+    incident = service.close_incident(get_db(), incident_id, body.outcome, actor_of(principal),
+                                      note=body.note, duplicate_of=body.duplicate_of)
+    return respond(incident.to_dict())
+
+
+@bp.get("/incident-types")
+@require_token(*READ_ROLES, "crew")
+def incident_types(*, principal: Principal) -> Any:
+    return respond({"incident_types": service.incident_types(get_db())})
+
+
+@bp.get("/places")
+@require_token(*READ_ROLES)
+def places(*, principal: Principal) -> Any:
+    hits = service.search_places(get_db(), flask.request.args.get("q"))
+    return respond({"places": hits})
+
+
+@bp.get("/locate")
+@require_token(*READ_ROLES)
+def locate(*, principal: Principal) -> Any:
+    place = service.locate(get_db(), flask.request.args.get("lat"), flask.request.args.get("lon"))
+    return respond({"lat": place.lat, "lon": place.lon, "kecamatan": place.kecamatan, "kelurahan": place.kelurahan})

@@ -1,0 +1,281 @@
+"""GET /api/v1/openapi.json: the hand-written OpenAPI 3.1 description of the dispatch API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from api._common import respond
+from incidents.model import REQUESTABLE_STATUSES, Outcome
+from incidents.validation import MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS, MAX_NOTE_CHARS, MAX_PHONE_CHARS
+
+bp = flask.Blueprint("api_openapi", __name__, url_prefix="/api/v1")
+
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, **_json(schema)}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _body(schema: dict[str, Any], example: dict[str, Any] | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        content["example"] = example
+    return {"required": True, "content": {"application/json": content}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    texts = {401: "Missing or invalid bearer token.", 403: "The token's role may not do this.",
+             404: "No such incident or unit.", 409: "Conflict with the current state.",
+             422: "Invalid input: each bad field with a message; nothing was stored.",
+             503: "Database unavailable."}
+    return {str(c): {"description": texts[c], **_json(_ref("Errors"))} for c in codes}
+
+
+_ID = {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_UNIT = {"name": "unit_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_TIME = {"type": "string", "format": "date-time",
+         "description": "ISO 8601 with a UTC offset (e.g. 2026-01-31T21:05:00+08:00); "
+                        "not more than 5 min in the future nor 7 days in the past."}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document (a plain dict)."""
+    schemas: dict[str, Any] = {
+        "Errors": {"type": "object", "required": ["errors"], "properties": {"errors": {
+            "type": "array", "items": {"type": "object", "required": ["field", "message"], "properties": {
+                "field": {"type": "string", "description": "The offending field ('' when not field-specific)."},
+                "message": {"type": "string"}}}}}},
+        "NewIncident": {
+            "type": "object", "required": ["lat", "lon", "type"], "additionalProperties": False,
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90,
+                        "description": "WGS84; the point must lie on Kota Kendari's land or within 1 km of it."},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                "type": {"type": "string", "description": "An incident type code (GET /api/v1/incident-types)."},
+                "priority": {"type": "integer", "enum": [1, 2, 3, 4],
+                             "description": "1 critical … 4 municipal; default: the type's default priority."},
+                "description": {"type": "string", "maxLength": MAX_DESCRIPTION_CHARS},
+                "address": {"type": "string", "maxLength": MAX_ADDRESS_CHARS},
+                "caller_phone": {"type": "string", "maxLength": MAX_PHONE_CHARS,
+                                 "pattern": r"^\+?[0-9 ().\-]+$", "description": "3 to 20 digits."},
+                "call_received_at": {**_TIME, "description": "When the call reached the centre (default: now)."},
+                "call_answered_at": {**_TIME, "description": "When it was answered (default: call_received_at, else now)."},
+            }},
+        "Incident": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "type": {"type": "string"}, "type_name_id": {"type": "string"},
+            "type_name_en": {"type": "string"}, "priority": {"type": "integer"},
+            "lat": {"type": "number"}, "lon": {"type": "number"},
+            "status": {"type": "string", "enum": ["open", "closed"]},
+            "kecamatan": {"type": ["string", "null"]}, "kelurahan": {"type": ["string", "null"]},
+            "description": {"type": ["string", "null"]}, "address": {"type": ["string", "null"]},
+            "caller_phone": {"type": ["string", "null"]},
+            "outcome": {"type": ["string", "null"], "enum": [o.value for o in Outcome] + [None]},
+            "created_at": {"type": "string", "format": "date-time"}, "call_id": {"type": "integer"},
+            "call_received_at": {"type": ["string", "null"], "format": "date-time"},
+            "call_answered_at": {"type": ["string", "null"], "format": "date-time"},
+            "first_dispatched_at": {"type": ["string", "null"], "format": "date-time"},
+            "first_en_route_at": {"type": ["string", "null"], "format": "date-time"},
+            "first_on_scene_at": {"type": ["string", "null"], "format": "date-time"},
+            "closed_at": {"type": ["string", "null"], "format": "date-time"},
+            "duplicate_of": {"type": ["integer", "null"]},
+            "possible_duplicate_of": {"type": ["integer", "null"], "description":
+                "An open incident of the same type within 200 m whose call came within 15 minutes."},
+            "units_assigned": {"type": "integer"}}},
+        "Assignment": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "incident_id": {"type": "integer"}, "unit_id": {"type": "integer"},
+            "callsign": {"type": "string"}, "unit_type": {"type": "string"},
+            "status": {"type": "string", "enum": ["dispatched", "en_route", "on_scene", "transporting",
+                                                  "at_hospital", "cleared"]},
+            "assigned_at": {"type": "string", "format": "date-time"},
+            "en_route_at": {"type": ["string", "null"], "format": "date-time"},
+            "on_scene_at": {"type": ["string", "null"], "format": "date-time"},
+            "transport_started_at": {"type": ["string", "null"], "format": "date-time"},
+            "at_hospital_at": {"type": ["string", "null"], "format": "date-time"},
+            "cleared_at": {"type": ["string", "null"], "format": "date-time"},
+            "eta_s": {"type": ["number", "null"]}}},
+        "Event": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+            "recorded_at": {"type": "string", "format": "date-time"}, "actor": {"type": ["string", "null"]},
+            "actor_user_id": {"type": ["integer", "null"]}, "unit_id": {"type": ["integer", "null"]},
+            "callsign": {"type": ["string", "null"]}, "data": {"type": "object"}}},
+        "IncidentDetail": {"allOf": [_ref("Incident"), {"type": "object", "properties": {
+            "assignments": {"type": "array", "items": _ref("Assignment")},
+            "timeline": {"type": "array", "items": _ref("Event"),
+                         "description": "The append-only history, oldest first."}}}]},
+        "Candidate": {"type": "object", "properties": {
+            "unit_id": {"type": "integer"}, "callsign": {"type": "string"}, "unit_type": {"type": "string"},
+            "agency_code": {"type": "string"}, "status": {"type": "string"},
+            "position_source": {"type": "string", "enum": ["reported", "station"]},
+            "reachable": {"type": "boolean"}, "eta_s": {"type": ["number", "null"]},
+            "distance_m": {"type": ["number", "null"]}, "reason": {"type": ["string", "null"]},
+            "route": {"description": "GeoJSON LineString from the unit to the incident (best few per plan item).",
+                      "oneOf": [{"type": "null"}, {"type": "object", "properties": {
+                          "type": {"const": "LineString"}, "coordinates": {"type": "array"}}}]}}},
+        "Recommendation": {"type": "object", "properties": {
+            "incident_id": {"type": "integer"},
+            "routing": {"type": "string", "enum": ["road", "approximate"],
+                        "description": "Which travel-time model produced every ETA."},
+            "plan": {"type": "array", "items": {"type": "object", "properties": {
+                "unit_type": {"type": "string"}, "required": {"type": "integer"}, "filled": {"type": "integer"},
+                "missing": {"type": "integer"}, "selected": {"type": "array", "items": {"type": "integer"}}}}},
+            "candidates": {"type": "array", "items": _ref("Candidate"), "description": "Sorted by eta_s."},
+            "unfilled": {"type": "array", "items": {"type": "object"}},
+            "substitutes": {"type": "array", "items": {"type": "object"}},
+            "notes": {"type": "array", "items": {"type": "string"}}}},
+        "Unit": {"type": "object", "properties": {
+            "unit_id": {"type": "integer"}, "callsign": {"type": "string"}, "unit_type": {"type": "string"},
+            "agency": {"type": "string"}, "status": {"type": "string"},
+            "status_at": {"type": "string", "format": "date-time"}, "lon": {"type": ["number", "null"]},
+            "lat": {"type": ["number", "null"]}, "position_at": {"type": ["string", "null"], "format": "date-time"},
+            "at_home_station": {"type": "boolean"}, "home_station": {"type": ["string", "null"]},
+            "incident_id": {"type": ["integer", "null"]}}},
+        "UnitState": {"type": "object", "properties": {
+            "unit_id": {"type": "integer"}, "callsign": {"type": "string"}, "status": {"type": "string"},
+            "status_at": {"type": "string", "format": "date-time"}, "incident_id": {"type": ["integer", "null"]},
+            "assignment_id": {"type": ["integer", "null"]}, "assignment_status": {"type": ["string", "null"]}}},
+    }
+    paths: dict[str, Any] = {
+        "/healthz": {"get": {"summary": "Health of the app and its database", "security": [],
+                             "responses": {"200": _ok("Healthy", {"type": "object"}),
+                                           "503": _ok("Database unavailable", {"type": "object"})}}},
+        "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
+                                         "responses": {"200": _ok("OpenAPI 3.1", {"type": "object"})}}},
+        "/api/v1/incidents": {
+            "post": {
+                "summary": "Create an incident (also writes its call and the call_received, call_answered "
+                           "and incident_created events)",
+                "requestBody": _body(_ref("NewIncident"), {"lat": -3.9669, "lon": 122.512, "type": "medical",
+                                                           "description": "Pingsan di pasar",
+                                                           "caller_phone": "+62 812-3456-7890"}),
+                "responses": {"201": _ok("Created", _ref("Incident")), **_errors(401, 403, 422)}},
+            "get": {
+                "summary": "List incidents",
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["open", "closed", "all"],
+                                                                 "default": "open"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2000,
+                                                                "default": 500}}],
+                "responses": {"200": _ok("Incidents, open first by priority", {"type": "object", "properties": {
+                    "incidents": {"type": "array", "items": _ref("Incident")}, "count": {"type": "integer"}}}),
+                    **_errors(401, 403, 422)}}},
+        "/api/v1/incidents/{incident_id}": {"get": {
+            "summary": "One incident with its assignments and timeline", "parameters": [_ID],
+            "responses": {"200": _ok("The incident", _ref("IncidentDetail")), **_errors(401, 403, 404)}}},
+        "/api/v1/incidents/{incident_id}/timeline": {"get": {
+            "summary": "The incident's event history (who did what, when)", "parameters": [_ID],
+            "responses": {"200": _ok("Events, oldest first", {"type": "object", "properties": {
+                "timeline": {"type": "array", "items": _ref("Event")}}}), **_errors(401, 403, 404)}}},
+        "/api/v1/incidents/{incident_id}/recommendations": {"get": {
+            "summary": "Suitable available units ranked by travel time, against the type's response plan",
+            "parameters": [_ID],
+            "responses": {"200": _ok("Ranking", _ref("Recommendation")), **_errors(401, 403, 404, 422)}}},
+        "/api/v1/incidents/{incident_id}/assignments": {"post": {
+            "summary": "Assign a unit (or several, or the recommended plan) — all or nothing",
+            "description": "Give exactly one of `unit_id`, `unit_ids` or `plan: true`. The unit rows are "
+                           "locked inside one transaction: of simultaneous attempts on one unit exactly one "
+                           "succeeds; the others get 409.",
+            "parameters": [_ID],
+            "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {
+                "unit_id": {"type": "integer"}, "unit_ids": {"type": "array", "items": {"type": "integer"}},
+                "plan": {"type": "boolean"}, "eta_s": {"type": "number", "minimum": 0}}}, {"unit_id": 3}),
+            "responses": {"201": _ok("Assigned: the assignment (unit_id), or {assignments: [...]}",
+                                     {"oneOf": [_ref("Assignment"), {"type": "object", "properties": {
+                                         "assignments": {"type": "array", "items": _ref("Assignment")}}}]}),
+                          **_errors(401, 403, 404, 409, 422)}}},
+        "/api/v1/incidents/{incident_id}/assignments/{unit_id}": {"delete": {
+            "summary": "Unassign a unit (it becomes available)", "parameters": [_ID, _UNIT],
+            "responses": {"200": _ok("The cleared assignment", _ref("Assignment")), **_errors(401, 403, 404, 409)}}},
+        "/api/v1/incidents/{incident_id}/unassign": {"post": {
+            "summary": "Unassign a unit (same as DELETE …/assignments/{unit_id})", "parameters": [_ID],
+            "requestBody": _body({"type": "object", "required": ["unit_id"], "properties": {
+                "unit_id": {"type": "integer"}}}),
+            "responses": {"200": _ok("The cleared assignment", _ref("Assignment")),
+                          **_errors(401, 403, 404, 409, 422)}}},
+        "/api/v1/incidents/{incident_id}/close": {"post": {
+            "summary": "Close with an outcome; units still assigned are cleared", "parameters": [_ID],
+            "requestBody": _body({"type": "object", "required": ["outcome"], "additionalProperties": False,
+                                  "properties": {
+                                      "outcome": {"type": "string", "enum": [o.value for o in Outcome]},
+                                      "note": {"type": "string", "maxLength": MAX_NOTE_CHARS},
+                                      "duplicate_of": {"type": "integer",
+                                                       "description": "Only with outcome 'duplicate'."}}},
+                                 {"outcome": "resolved"}),
+            "responses": {"200": _ok("The closed incident", _ref("Incident")),
+                          **_errors(401, 403, 404, 409, 422)}}},
+        "/api/v1/incident-types": {"get": {
+            "summary": "Incident types with their default priority",
+            "responses": {"200": _ok("Types", {"type": "object"}), **_errors(401, 403)}}},
+        "/api/v1/places": {"get": {
+            "summary": "Search kelurahan (with spelling aliases), kecamatan, facilities and landmarks",
+            "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string",
+                                                                                    "maxLength": 100}}],
+            "responses": {"200": _ok("Matches with a point each", {"type": "object"}), **_errors(401, 403, 422)}}},
+        "/api/v1/locate": {"get": {
+            "summary": "Kecamatan and kelurahan of a point",
+            "parameters": [{"name": "lat", "in": "query", "required": True, "schema": {"type": "number"}},
+                           {"name": "lon", "in": "query", "required": True, "schema": {"type": "number"}}],
+            "responses": {"200": _ok("The place", {"type": "object"}), **_errors(401, 403, 422)}}},
+        "/api/v1/units": {"get": {
+            "summary": "The fleet: status and position (last report, or home station)",
+            "responses": {"200": _ok("Units", {"type": "object", "properties": {
+                "units": {"type": "array", "items": _ref("Unit")}}}), **_errors(401, 403)}}},
+        "/api/v1/units/{unit_id}": {"get": {
+            "summary": "One unit's status and active assignment", "parameters": [_UNIT],
+            "responses": {"200": _ok("The unit", _ref("UnitState")), **_errors(401, 403, 404)}}},
+        "/api/v1/units/{unit_id}/position": {"post": {
+            "summary": "Report a position fix (vehicle tracker, crew phone)",
+            "description": "A fix older than the unit's current one is kept in the history only. "
+                           "Crew tokens may report only for their own unit.",
+            "parameters": [_UNIT],
+            "requestBody": _body({"type": "object", "required": ["lat", "lon"], "additionalProperties": False,
+                                  "properties": {"lat": {"type": "number"}, "lon": {"type": "number"},
+                                                 "recorded_at": _TIME,
+                                                 "source": {"type": "string", "maxLength": 32}}},
+                                 {"lat": -3.97, "lon": 122.52}),
+            "responses": {"201": _ok("Stored", {"type": "object", "properties": {
+                "unit_id": {"type": "integer"}, "current": {"type": "boolean"}}}),
+                **_errors(401, 403, 404, 422)}}},
+        "/api/v1/units/{unit_id}/status": {"post": {
+            "summary": "Change a unit's status",
+            "description": "Life cycle: dispatched → en_route → on_scene → (transporting → at_hospital) → "
+                           "cleared; 'cleared' (or 'available') from any active status; without an "
+                           "assignment: available ↔ out_of_service. Anything else: 409.",
+            "parameters": [_UNIT],
+            "requestBody": _body({"type": "object", "required": ["status"], "additionalProperties": False,
+                                  "properties": {"status": {"type": "string", "enum": list(REQUESTABLE_STATUSES)},
+                                                 "at": _TIME}}, {"status": "en_route"}),
+            "responses": {"200": _ok("The unit after the change", _ref("UnitState")),
+                          **_errors(401, 403, 404, 409, 422)}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Kendari 112 incident command API", "version": "1.0.0",
+                 "description": "Dispatch API of the Kendari 112 centre. Every change is written to the "
+                                "append-only event history with the caller and the time. Bad input gets "
+                                "422 with `errors: [{field, message}]` and nothing is stored."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "An API token (`python app.py create-token`) or "
+                                                          "KENDARI112_API_TOKEN (integration, all rights)."}},
+            "schemas": schemas,
+            "responses": {"Error": {"description": "Error", **_json(_ref("Errors"))}},
+        },
+        "paths": paths,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return respond(document())

@@ -1,0 +1,612 @@
+"""Dispatch operations: create, find duplicates, recommend, assign, status, position, close, timeline.
+
+Each operation validates its input (:mod:`incidents.validation`), then runs the store's SQL
+(:mod:`store.incidents`) inside one transaction, so the state change, the projection columns
+and the audit event (with actor and time) are written together or not at all. No Dash, no Flask.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from incidents import validation
+from incidents.model import (
+    DUPLICATE_RADIUS_M,
+    DUPLICATE_WINDOW_S,
+    EVENT_FOR_STATUS,
+    INCIDENT_FIRST_COLUMN_FOR_STATUS,
+    STAMP_COLUMN_FOR_STATUS,
+    Actor,
+    Assignment,
+    Incident,
+    IncidentDetail,
+    NewIncident,
+    Place,
+    TimelineEntry,
+    UnitState,
+    next_statuses,
+    transition_allowed,
+)
+from store import geo, search
+from store import incidents as store
+from store._errors import ConflictError, InvalidTransitionError, NotFoundError, UnitNotAvailableError
+from store.db import Database
+
+log = logging.getLogger(__name__)
+
+#: Incident list limit for the API (a page of the queue).
+MAX_LIST_LIMIT = 2000
+
+
+# --- reference data ------------------------------------------------------------------------------------
+def incident_types(db: Database) -> list[dict[str, Any]]:
+    """Incident types (code, names, default priority), emergencies first."""
+    return store.incident_types(db)
+
+
+def known_types(db: Database) -> dict[str, int]:
+    """Incident type code → default priority (cached per process for a few seconds)."""
+    now = time.monotonic()
+    hit = _TYPES_CACHE.get(db.url)
+    if hit is None or now - hit[0] > TYPES_CACHE_S:
+        hit = (now, {r["code"]: int(r["default_priority"]) for r in store.incident_types(db)})
+        _TYPES_CACHE[db.url] = hit
+    return dict(hit[1])
+
+
+#: Incident types are reference data edited by administrators; a few seconds' staleness is fine.
+TYPES_CACHE_S = 10.0
+_TYPES_CACHE: dict[str, tuple[float, dict[str, int]]] = {}
+
+
+# --- places ---------------------------------------------------------------------------------------------
+def locate(db: Database, lat: Any, lon: Any) -> Place:
+    """Validate a point and name its kecamatan/kelurahan (what the form shows at once).
+
+    Raises
+    ------
+    ValidationFailed
+        Not a finite number, out of range, or outside the city plus 1 km.
+    """
+    lon_v, lat_v = validation.coordinates(lat, lon)
+    row = store.place_of_point(db, lon_v, lat_v, buffer_m=validation.CITY_BUFFER_M)
+    if row is None:
+        return Place(lon=lon_v, lat=lat_v, kecamatan=None, kelurahan=None, inside_city=True)
+    return Place(lon=lon_v, lat=lat_v, kecamatan=row["kecamatan"], kelurahan=row["kelurahan"],
+                 kecamatan_kode=row["kecamatan_kode"], kelurahan_kode=row["kelurahan_kode"])
+
+
+def search_places(db: Database, query: Any, *, limit: int = 12) -> list[dict[str, Any]]:
+    """Kelurahan (with spelling aliases), kecamatan, facilities and landmarks matching ``query``."""
+    return search.search_places(db, validation.search_query(query), limit=limit)
+
+
+# --- incidents ---------------------------------------------------------------------------------------------
+def _incident(row: Mapping[str, Any]) -> Incident:
+    return Incident(
+        id=int(row["id"]), incident_type=row["incident_type"], type_name_id=row["type_name_id"],
+        type_name_en=row["type_name_en"], priority=int(row["priority"]), lon=float(row["lon"]),
+        lat=float(row["lat"]), status=row["status"], kecamatan=row["kecamatan"], kelurahan=row["kelurahan"],
+        description=row["description"], address=row["address"], caller_phone=row["caller_phone"],
+        outcome=row["outcome"], created_at=row["created_at"], call_received_at=row["call_received_at"],
+        call_answered_at=row["call_answered_at"], first_dispatched_at=row["first_dispatched_at"],
+        first_en_route_at=row["first_en_route_at"], first_on_scene_at=row["first_on_scene_at"],
+        closed_at=row["closed_at"], call_id=row["call_id"], duplicate_of=row["duplicate_of"],
+        possible_duplicate_of=row["possible_duplicate_of"], units_assigned=int(row["units_assigned"] or 0),
+    )
+
+
+def _assignment(row: Mapping[str, Any]) -> Assignment:
+    return Assignment(
+        id=int(row["id"]), incident_id=int(row["incident_id"]), unit_id=int(row["unit_id"]),
+        callsign=row["callsign"], unit_type=row["unit_type"], status=row["status"],
+        assigned_at=row["assigned_at"], en_route_at=row["en_route_at"], on_scene_at=row["on_scene_at"],
+        transport_started_at=row["transport_started_at"], at_hospital_at=row["at_hospital_at"],
+        cleared_at=row["cleared_at"], eta_s=row["eta_s"],
+    )
+
+
+def _entry(row: Mapping[str, Any]) -> TimelineEntry:
+    return TimelineEntry(id=int(row["id"]), kind=row["kind"], at=row["at"], recorded_at=row["recorded_at"],
+                         actor=row["actor"], actor_user_id=row["actor_user_id"], unit_id=row["unit_id"],
+                         callsign=row["callsign"], data=dict(row["data"] or {}))
+
+
+def prepare_incident(db: Database, data: Mapping[str, Any]) -> NewIncident:
+    """Validate a create request against the incident types in the database."""
+    return validation.new_incident(data, known_types=known_types(db))
+
+
+def create_incident(db: Database, new: NewIncident, actor: Actor) -> Incident:
+    """Store the call and the incident, flag a possible duplicate, write the three events.
+
+    The call is received at ``new.call_received_at`` (or now) and answered at
+    ``new.call_answered_at`` (or when received, if given, else now). A possible duplicate is an
+    open incident of the same type within 200 m whose call came within 15 minutes of this one.
+    """
+    row = store.create_incident(
+        db, incident_type=new.incident_type, priority=new.priority, lon=new.lon, lat=new.lat,
+        description=new.description, address=new.address, caller_phone=new.caller_phone,
+        received_at=new.call_received_at, answered_at=new.call_answered_at, actor=actor.name,
+        user_id=actor.user_id, radius_m=DUPLICATE_RADIUS_M, window_s=DUPLICATE_WINDOW_S)
+    return _incident(row)
+
+
+def get_incident(db: Database, incident_id: int) -> IncidentDetail:
+    """The incident with its assignments and its timeline (oldest event first)."""
+    inc, assignments, events = store.incident_detail_rows(db, incident_id)
+    return IncidentDetail(incident=_incident(inc), assignments=tuple(_assignment(a) for a in assignments),
+                          timeline=tuple(_entry(e) for e in events))
+
+
+def list_incidents(db: Database, *, status: str | None = "open", limit: int = 500) -> list[Incident]:
+    if status not in (None, "open", "closed"):
+        raise validation.fail("status", "status harus open atau closed", "status must be 'open' or 'closed'")
+    limit = max(1, min(int(limit), MAX_LIST_LIMIT))
+    return [_incident(r) for r in store.list_incidents(db, status=status, limit=limit)]
+
+
+def timeline(db: Database, incident_id: int) -> list[TimelineEntry]:
+    store.incident_exists(db, incident_id)
+    return [_entry(e) for e in store.timeline(db, incident_id)]
+
+
+def close_incident(db: Database, incident_id: int, outcome: Any, actor: Actor, *,
+                   note: Any = None, duplicate_of: Any = None) -> Incident:
+    """Close with an outcome; units still on it are cleared (each with its own event).
+
+    Raises
+    ------
+    ValidationFailed
+        Unknown outcome, oversized note, bad ``duplicate_of``.
+    NotFoundError, ConflictError
+        No such incident; already closed.
+    """
+    c = validation._Collector()
+    outcome_v = c.run(validation.outcome, outcome)
+    note_v = c.run(validation.text, note, "note", max_chars=validation.MAX_NOTE_CHARS)
+    dup_v = None
+    if duplicate_of not in (None, ""):
+        dup_v = c.run(validation.positive_id, duplicate_of, "duplicate_of")
+        if dup_v == incident_id:
+            c.errors.append(validation.FieldError("duplicate_of", "tidak boleh insiden itu sendiri",
+                                                  "must not be the incident itself"))
+    c.raise_if_any()
+    if dup_v is not None and outcome_v != "duplicate":
+        raise validation.fail("duplicate_of", "hanya untuk hasil 'duplicate'", "only with outcome 'duplicate'")
+    if dup_v is not None:
+        try:
+            store.incident_exists(db, dup_v)
+        except NotFoundError:
+            raise validation.fail("duplicate_of", f"insiden {dup_v} tidak ada", f"incident {dup_v} does not exist") from None
+    with db.transaction() as cur:
+        inc = store.lock_incident(cur, incident_id)
+        if inc["status"] != "open":
+            raise ConflictError(f"incident {incident_id} is already closed")
+        now = store.now(cur)
+        active = store.active_assignments_of_incident(cur, incident_id)
+        if active:
+            store.lock_units(cur, [a["unit_id"] for a in active])
+        for a in active:
+            store.set_assignment_status(cur, a["id"], "cleared", stamp_column="cleared_at", at=now)
+            store.set_unit_status(cur, a["unit_id"], "available", now)
+            store.append_event(cur, kind="unit_cleared", at=now, incident_id=incident_id, unit_id=a["unit_id"],
+                               assignment_id=a["id"], actor=actor.name, actor_user_id=actor.user_id,
+                               data={"from": a["status"], "reason": "incident_closed"})
+        store.close_incident(cur, incident_id, outcome=outcome_v, duplicate_of=dup_v)
+        data: dict[str, Any] = {"outcome": outcome_v}
+        if note_v:
+            data["note"] = note_v
+        if dup_v:
+            data["duplicate_of"] = dup_v
+        store.append_event(cur, kind="incident_closed", at=now, incident_id=incident_id, actor=actor.name,
+                           actor_user_id=actor.user_id, data=data)
+        return _incident(store.incident_row(cur, incident_id))
+
+
+# --- recommendations ----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def travel_graph() -> Any:
+    """The routing graph, loaded once per process (read-only; road network when imported)."""
+    from routing.graph import load_graph
+
+    t0 = time.perf_counter()
+    graph = load_graph()
+    log.info("travel graph (%s) loaded in %.2f s", getattr(graph, "model", "?"), time.perf_counter() - t0)
+    return graph
+
+
+def recommend_for_incident(db: Database, incident_id: int) -> dict[str, Any]:
+    """Ranked suitable units for an incident, per its type's response plan (routing package).
+
+    Units are placed at their last reported position, or at their home station when they have
+    none (``store.geo.units`` coalesces). Returns ``Recommendation.to_dict()``:
+    ``{"incident_id", "routing": "road"|"approximate", "plan": [...], "candidates": [...], ...}``.
+
+    Raises
+    ------
+    NotFoundError
+        No such incident.
+    RecommendationError
+        The incident cannot be routed (outside the service area, off the network).
+    """
+    from routing._errors import RoutingError
+    from routing.recommend import UnitPosition, plan_from_rows, recommend
+
+    inc, plan_rows, on_it, units = store.recommend_inputs(db, incident_id)
+    full_plan = plan_from_rows(plan_rows)
+    remaining = remaining_plan(full_plan, on_it)
+    plan = remaining or full_plan  # a fulfilled plan still ranks units, for reinforcements
+    positions = [
+        UnitPosition(unit_id=int(u["id"]), callsign=u["callsign"], unit_type=u["unit_type"],
+                     agency_code=u["agency_code"], status=u["status"], lon=float(u["lon"]), lat=float(u["lat"]),
+                     position_source="station" if u["at_home_station"] else "reported")
+        for u in units if u["lon"] is not None and u["lat"] is not None
+    ]
+    try:
+        result = recommend(travel_graph(), (float(inc["lon"]), float(inc["lat"])), plan, positions,
+                           incident_id=incident_id)
+    except RoutingError as exc:
+        raise RecommendationError(str(exc)) from exc
+    out = result.to_dict()
+    out["incident_status"] = inc["status"]
+    out["incident_type"] = inc["incident_type"]
+    out["assigned"] = _counts(on_it)
+    out["plan_fulfilled"] = bool(full_plan) and not remaining
+    return out
+
+
+def _counts(values: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
+def remaining_plan(plan: Sequence[Any], assigned_types: Sequence[str]) -> list[Any]:
+    """The plan items still to fill, given the unit types already on the incident.
+
+    A unit counts first for an item of its own type, then as a substitute for an item that
+    allows its type. Items fully covered are dropped; the others keep their missing count.
+    """
+    from dataclasses import replace as dc_replace
+
+    need = [[item, int(item.unit_count)] for item in plan]
+    spare = []
+    for unit_type in assigned_types:
+        slot = next((n for n in need if n[0].unit_type == unit_type and n[1] > 0), None)
+        if slot is None:
+            spare.append(unit_type)
+        else:
+            slot[1] -= 1
+    for unit_type in spare:
+        slot = next((n for n in need if unit_type in n[0].substitutes and n[1] > 0), None)
+        if slot is not None:
+            slot[1] -= 1
+    return [dc_replace(item, unit_count=left) for item, left in need if left > 0]
+
+
+class RecommendationError(Exception):
+    """The incident's location cannot be routed (outside the service area, off the network)."""
+
+
+# --- assignments -----------------------------------------------------------------------------------------
+def assign_unit(db: Database, incident_id: int, unit_id: int, actor: Actor, *,
+                eta_s: float | None = None) -> Assignment:
+    """Assign one available unit (row lock on the unit; exactly one of racing attempts wins).
+
+    Raises
+    ------
+    NotFoundError
+        No such incident or unit.
+    UnitNotAvailableError
+        The unit is not available (already assigned, out of service).
+    ConflictError
+        The incident is closed.
+    """
+    return assign_units(db, incident_id, [(unit_id, eta_s)], actor)[0]
+
+
+def assign_units(db: Database, incident_id: int, units: Sequence[tuple[int, float | None]],
+                 actor: Actor) -> list[Assignment]:
+    """Assign several units in one transaction: all of them, or none (a 409 names the first taken)."""
+    wanted = [int(u) for u, _ in units]
+    if not wanted:
+        raise validation.fail("unit_ids", "tidak ada unit yang dipilih", "no unit given")
+    if len(set(wanted)) != len(wanted):
+        raise validation.fail("unit_ids", "unit yang sama disebut dua kali", "a unit is listed twice")
+    etas = {int(u): e for u, e in units}
+    with db.transaction() as cur:
+        inc = store.lock_incident(cur, incident_id)
+        if inc["status"] != "open":
+            raise ConflictError(f"incident {incident_id} is closed")
+        rows = store.lock_units(cur, wanted)
+        for uid in wanted:
+            if rows[uid]["status"] != "available":
+                raise UnitNotAvailableError(
+                    f"unit {rows[uid]['callsign']} is not available (status: {rows[uid]['status']})")
+        now = store.now(cur)
+        created = []
+        for uid in wanted:
+            a = store.insert_assignment(cur, incident_id=incident_id, unit_id=uid, user_id=actor.user_id,
+                                        eta_s=etas.get(uid))
+            store.set_unit_status(cur, uid, "dispatched", now)
+            store.append_event(cur, kind="unit_dispatched", at=now, incident_id=incident_id, unit_id=uid,
+                               assignment_id=int(a["id"]), actor=actor.name, actor_user_id=actor.user_id,
+                               data={"callsign": rows[uid]["callsign"], "eta_s": etas.get(uid)})
+            created.append(Assignment(id=int(a["id"]), incident_id=incident_id, unit_id=uid,
+                                      callsign=rows[uid]["callsign"], unit_type=rows[uid]["unit_type"],
+                                      status="dispatched", assigned_at=a["assigned_at"], eta_s=etas.get(uid)))
+        store.set_incident_first(cur, incident_id, "first_dispatched_at", now)
+    return created
+
+
+def plan_selection(recommendation: Mapping[str, Any]) -> list[tuple[int, float | None]]:
+    """The units chosen to fill the (remaining) response plan, with their ETAs.
+
+    Empty when the plan is already fulfilled by the units on the incident.
+    """
+    if recommendation.get("plan_fulfilled"):
+        return []
+    etas = {int(c["unit_id"]): c.get("eta_s") for c in recommendation.get("candidates") or []}
+    chosen: list[tuple[int, float | None]] = []
+    for item in recommendation.get("plan") or []:
+        for uid in item.get("selected") or []:
+            if all(int(uid) != c for c, _ in chosen):
+                chosen.append((int(uid), etas.get(int(uid))))
+    return chosen
+
+
+def assign_plan(db: Database, incident_id: int, actor: Actor) -> list[Assignment]:
+    """Assign the recommended units that fill the incident type's response plan, in one action.
+
+    Units already on the incident count towards the plan; only what is missing is assigned.
+
+    Raises
+    ------
+    ConflictError
+        Nothing to assign (the plan is empty or already fulfilled, or no suitable unit is
+        available), or a chosen unit was taken meanwhile (nothing is assigned then).
+    """
+    rec = recommend_for_incident(db, incident_id)
+    if rec.get("plan_fulfilled"):
+        raise ConflictError("the response plan is already fulfilled by the units on this incident")
+    chosen = plan_selection(rec)
+    if not chosen:
+        raise ConflictError("no available unit fills this incident's response plan")
+    return assign_units(db, incident_id, chosen, actor)
+
+
+def unassign(db: Database, incident_id: int, unit_id: int, actor: Actor) -> Assignment:
+    """Take a unit off an incident (a dispatcher's correction); the unit becomes available."""
+    with db.transaction() as cur:
+        store.lock_incident(cur, incident_id)
+        unit = store.lock_units(cur, [unit_id])[unit_id]
+        active = store.active_assignment_of_unit(cur, unit_id, lock=True)
+        if active is None or int(active["incident_id"]) != incident_id:
+            raise ConflictError(f"unit {unit['callsign']} is not assigned to incident {incident_id}")
+        now = store.now(cur)
+        store.set_assignment_status(cur, active["id"], "cleared", stamp_column="cleared_at", at=now)
+        store.set_unit_status(cur, unit_id, "available", now)
+        store.append_event(cur, kind="unit_unassigned", at=now, incident_id=incident_id, unit_id=unit_id,
+                           assignment_id=int(active["id"]), actor=actor.name, actor_user_id=actor.user_id,
+                           data={"from": active["status"], "callsign": unit["callsign"]})
+    rows = [a for a in store.assignments_of_incident(db, incident_id) if int(a["id"]) == int(active["id"])]
+    return _assignment(rows[0])
+
+
+# --- unit status and position ------------------------------------------------------------------------------
+def set_unit_status(db: Database, unit_id: int, status: Any, actor: Actor, *, at: Any = None) -> UnitState:
+    """Move a unit through its life cycle; refuse what the life cycle does not allow.
+
+    With an active assignment: dispatched → en_route → on_scene → (transporting → at_hospital)
+    → cleared, with 'cleared' (or 'available') allowed from any of them. Without one:
+    available ↔ out_of_service. ``at`` (ISO time with offset, default now) may not precede the
+    previous stamp.
+
+    Raises
+    ------
+    ValidationFailed
+        Unknown status, bad ``at``.
+    InvalidTransitionError
+        The change is not allowed from the current status (HTTP 409).
+    """
+    c = validation._Collector()
+    target = c.run(validation.unit_status, status)
+    at_v = c.run(validation.timestamp, at, "at")
+    c.raise_if_any()
+    assert target is not None
+    for _attempt in range(3):
+        with db.transaction() as cur:
+            peek = store.active_assignment_of_unit(cur, unit_id)
+            if peek is not None:
+                store.lock_incident(cur, int(peek["incident_id"]))
+            unit = store.lock_units(cur, [unit_id])[unit_id]
+            active = store.active_assignment_of_unit(cur, unit_id, lock=True)
+            if (active and active["id"]) != (peek and peek["id"]):
+                continue  # changed between the peek and the locks: take the locks again
+            now = store.now(cur)
+            when = at_v or now
+            if active is not None:
+                _apply_assignment_status(cur, unit, active, target, when, actor)
+            else:
+                _apply_idle_status(cur, unit, target, when, actor)
+        return unit_state(db, unit_id)
+    raise ConflictError(f"unit {unit_id} changed concurrently; try again")
+
+
+def _apply_assignment_status(cur: Any, unit: Mapping[str, Any], active: Mapping[str, Any], target: str,
+                             when: datetime, actor: Actor) -> None:
+    current = active["status"]
+    if not transition_allowed(current, target, assigned=True):
+        raise InvalidTransitionError(_transition_message(unit["callsign"], current, target, assigned=True))
+    new = "cleared" if target in ("cleared", "available") else target
+    previous = max((t for t in (active["assigned_at"], active["en_route_at"], active["on_scene_at"],
+                                active["transport_started_at"], active["at_hospital_at"]) if t is not None))
+    if when < previous:
+        raise validation.fail("at", "waktu lebih awal dari status sebelumnya", "is earlier than the previous status change")
+    store.set_assignment_status(cur, active["id"], new, stamp_column=STAMP_COLUMN_FOR_STATUS.get(new), at=when)
+    store.set_unit_status(cur, unit["id"], "available" if new == "cleared" else new, when)
+    first_col = INCIDENT_FIRST_COLUMN_FOR_STATUS.get(new)
+    if first_col:
+        store.set_incident_first(cur, int(active["incident_id"]), first_col, when)
+    store.append_event(cur, kind=EVENT_FOR_STATUS[new], at=when, incident_id=int(active["incident_id"]),
+                       unit_id=int(unit["id"]), assignment_id=int(active["id"]), actor=actor.name,
+                       actor_user_id=actor.user_id, data={"from": current, "to": new, "callsign": unit["callsign"]})
+
+
+def _apply_idle_status(cur: Any, unit: Mapping[str, Any], target: str, when: datetime, actor: Actor) -> None:
+    current = unit["status"]
+    if not transition_allowed(current, target, assigned=False):
+        raise InvalidTransitionError(_transition_message(unit["callsign"], current, target, assigned=False))
+    new = "available" if target == "cleared" else target
+    if when < unit["status_at"]:
+        raise validation.fail("at", "waktu lebih awal dari status sebelumnya", "is earlier than the previous status change")
+    store.set_unit_status(cur, unit["id"], new, when)
+    store.append_event(cur, kind="unit_status", at=when, unit_id=int(unit["id"]), actor=actor.name,
+                       actor_user_id=actor.user_id, data={"from": current, "to": new, "callsign": unit["callsign"]})
+
+
+def _transition_message(callsign: str, current: str, target: str, *, assigned: bool) -> str:
+    allowed = next_statuses(current, assigned=assigned)
+    where = "" if assigned else " (no active assignment)"
+    hint = ", ".join(allowed) if allowed else "none"
+    return f"unit {callsign}: {current} → {target} is not allowed{where}; allowed next: {hint}"
+
+
+def unit_state(db: Database, unit_id: int) -> UnitState:
+    row = store.unit_state(db, unit_id)
+    return UnitState(unit_id=int(row["unit_id"]), callsign=row["callsign"], status=row["status"],
+                     status_at=row["status_at"], incident_id=row["incident_id"],
+                     assignment_id=row["assignment_id"], assignment_status=row["assignment_status"])
+
+
+def record_position(db: Database, unit_id: int, lat: Any, lon: Any, *, recorded_at: Any = None,
+                    source: str = "api") -> dict[str, Any]:
+    """Store a position fix (inside the city + 1 km); older fixes go to the history only."""
+    c = validation._Collector()
+    point = c.run(validation.coordinates, lat, lon)
+    when = c.run(validation.timestamp, recorded_at, "recorded_at")
+    c.raise_if_any()
+    assert point is not None
+    row = store.record_position(db, unit_id=unit_id, lon=point[0], lat=point[1], recorded_at=when, source=source)
+    return {"unit_id": unit_id, "lon": point[0], "lat": point[1], "recorded_at": row["recorded_at"],
+            "received_at": row["received_at"], "current": bool(row["is_current"])}
+
+
+def unit_of_user(db: Database, user_id: int) -> int | None:
+    return store.unit_of_user(db, user_id)
+
+
+# --- live views -----------------------------------------------------------------------------------------------
+def version(db: Database) -> tuple[str, str]:
+    """(events version, positions version): strings that change when something changed."""
+    last_event, recent, last_position = store.version(db)
+    return f"{last_event}.{recent}", str(last_position)
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the dispatch board shows: open incidents and every unit."""
+
+    incidents: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+
+
+def board(db: Database, *, limit: int = 2000) -> Board:
+    incidents, units = store.board(db, limit=limit)
+    return Board(incidents=incidents, units=units)
+
+
+def units(db: Database) -> list[dict[str, Any]]:
+    return geo.units(db)
+
+
+@dataclass(frozen=True)
+class CrewView:
+    """What a unit's crew sees: the unit, its current incident and the route there."""
+
+    unit: dict[str, Any]
+    detail: IncidentDetail | None
+    route: dict[str, Any] | None
+    route_error: str | None = None
+
+
+def crew_view(db: Database, unit_id: int) -> CrewView:
+    """The unit, its active assignment's incident, and the quickest route from its position.
+
+    Raises
+    ------
+    NotFoundError
+        No such unit.
+    """
+    unit = store.unit_row(db, unit_id)
+    if unit["assigned_incident_id"] is None:
+        return CrewView(unit=unit, detail=None, route=None)
+    detail = get_incident(db, int(unit["assigned_incident_id"]))
+    if unit["lon"] is None or unit["lat"] is None:
+        return CrewView(unit=unit, detail=detail, route=None, route_error="the unit has no known position")
+    try:
+        route = route_between((float(unit["lon"]), float(unit["lat"])), (detail.incident.lon, detail.incident.lat))
+    except RecommendationError as exc:
+        return CrewView(unit=unit, detail=detail, route=None, route_error=str(exc))
+    return CrewView(unit=unit, detail=detail, route=route)
+
+
+def route_between(origin: tuple[float, float], destination: tuple[float, float]) -> dict[str, Any]:
+    """The quickest route between two (lon, lat) points on the travel graph.
+
+    Returns ``{"model", "eta_s", "distance_m", "geometry": GeoJSON LineString}``.
+
+    Raises
+    ------
+    RecommendationError
+        A point cannot be joined to the network, or nothing connects them.
+    """
+    from routing._errors import RoutingError
+    from routing.travel import route
+
+    try:
+        r = route(travel_graph(), origin, destination)
+    except RoutingError as exc:
+        raise RecommendationError(str(exc)) from exc
+    coords = [[round(x, 6), round(y, 6)] for x, y in r.geometry.coords]
+    return {"model": r.model, "eta_s": r.eta_s, "distance_m": r.distance_m,
+            "geometry": {"type": "LineString", "coordinates": coords}}
+
+
+def assigned_routes(db: Database, incident_id: int) -> list[dict[str, Any]]:
+    """Routes of the units on an incident that have not arrived yet (dispatched or en route).
+
+    Each: ``{"unit_id", "callsign", "status", "eta_s", "distance_m", "route"}``; a unit whose
+    position cannot be routed is left out.
+    """
+    inc, _plan, _on_it, units = store.recommend_inputs(db, incident_id)
+    out = []
+    for u in units:
+        if u["assigned_incident_id"] != incident_id or u["status"] not in ("dispatched", "en_route"):
+            continue
+        if u["lon"] is None or u["lat"] is None:
+            continue
+        try:
+            r = route_between((float(u["lon"]), float(u["lat"])), (float(inc["lon"]), float(inc["lat"])))
+        except RecommendationError:
+            continue
+        out.append({"unit_id": int(u["id"]), "callsign": u["callsign"], "status": u["status"],
+                    "eta_s": r["eta_s"], "distance_m": r["distance_m"], "route": r["geometry"]})
+    return out
+
+
+__all__ = [
+    "ConflictError", "InvalidTransitionError", "NotFoundError", "UnitNotAvailableError",
+    "CrewView", "RecommendationError", "assign_plan", "assign_unit", "assigned_routes", "crew_view",
+    "route_between", "assign_units", "board", "close_incident", "create_incident",
+    "get_incident", "incident_types", "list_incidents", "locate", "recommend_for_incident",
+    "record_position", "search_places", "set_unit_status", "timeline", "unassign", "version",
+]

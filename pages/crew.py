@@ -1,0 +1,276 @@
+"""The crew page (role crew, phone-sized): the unit's current job, its route, big status buttons, GPS."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dash
+import plotly.graph_objects as go
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from i18n import current_lang, fmt_wita, tr
+from incidents import service, validation
+from incidents.model import STATUS_LABELS, Actor, next_statuses
+from layers.map_figure import build_map_figure
+from store import geo
+from store._errors import ConflictError, InvalidTransitionError, NotFoundError
+from web.auth import callback_roles, page_guard
+from web.context import current_user, get_db, get_settings, state
+
+dash.register_page(__name__, path="/crew", name="Kru", title="Kendari 112 — Kru")
+
+ROLES = ("crew",)
+POLL_MS = 3000
+BUTTONS = ("en_route", "on_scene", "transporting", "at_hospital", "cleared")
+#: Map size on a phone, in CSS pixels, used to fit the route (see assets/dispatch.css .crew-map).
+MAP_PX = (340.0, 300.0)
+MAX_ZOOM = 15.0
+
+
+def _areas() -> Any:
+    caches = state().caches
+    if "areas" not in caches:
+        caches["areas"] = geo.area_layers(get_db())
+    return caches["areas"]
+
+
+def _unit_id(query_unit: Any = None) -> int | None:
+    """The crew's unit (users.unit_id); an administrator may open any unit with ``?unit=``."""
+    user = current_user()
+    if user is None:
+        return None
+    if user.unit_id:
+        return int(user.unit_id)
+    if user.role == "admin" and query_unit not in (None, ""):
+        try:
+            return int(query_unit)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def layout(unit: str | None = None, **_: Any) -> Any:
+    denied = page_guard(*ROLES)
+    if denied is not None:
+        return denied
+    unit_id = _unit_id(unit)
+    if unit_id is None:
+        return html.Div(tr("Akun ini tidak terhubung ke unit mana pun. Hubungi administrator.",
+                           "This account is not linked to a unit. Ask an administrator."),
+                        className="k112-card k112-error", id="crew-no-unit")
+    return html.Div([
+        dcc.Store(id="crew-unit", data=unit_id),
+        dcc.Store(id="crew-ver", data=service.version(get_db())[0]),
+        dcc.Store(id="crew-fix"),
+        dcc.Store(id="crew-gps-state"),
+        dcc.Interval(id="crew-tick", interval=POLL_MS),
+        html.Div([html.Span(id="crew-callsign", className="crew-unit"), " ",
+                  html.Span(id="crew-status", className="crew-status")]),
+        html.Div(id="crew-assignment", className="crew-card"),
+        html.Div([html.Button(tr(*STATUS_LABELS[s]), id=f"crew-btn-{s}", n_clicks=0,
+                              className="crew-cleared" if s == "cleared" else "") for s in BUTTONS],
+                 className="crew-buttons"),
+        html.Div(id="crew-msg", role="status"),
+        dcc.Graph(id="crew-map", className="crew-map", config={"displayModeBar": False, "scrollZoom": True}),
+        html.Div([
+            html.Button(tr("Kirim lokasi GPS", "Share GPS position"), id="crew-gps", n_clicks=0),
+            html.Span(tr(" GPS tidak aktif", " GPS off"), id="crew-gps-text"),
+        ], className="crew-gps"),
+    ], className="crew-root")
+
+
+def _actor() -> Actor:
+    user = current_user()
+    assert user is not None
+    return Actor(user.username, user.id)
+
+
+def _minutes(seconds: float | None, lang: str) -> str:
+    return "—" if seconds is None else f"{seconds / 60:.0f} " + tr("mnt", "min", lang)
+
+
+def _assignment_card(view: service.CrewView, lang: str) -> Any:
+    if view.detail is None:
+        return html.Div([html.H3(tr("Tidak ada tugas", "No assignment", lang)),
+                         html.Div(tr("Unit siap menerima tugas.", "The unit is ready for a job.", lang))],
+                        id="crew-idle")
+    inc = view.detail.incident
+    parts: list[Any] = [
+        html.H3(f"#{inc.id} {inc.type_name_en if lang == 'en' else inc.type_name_id} · P{inc.priority}",
+                id="crew-incident-title"),
+        html.Div([html.B(tr("Alamat: ", "Address: ", lang)),
+                  html.Span(", ".join(p for p in (inc.address, f"Kel. {inc.kelurahan or '—'}",
+                                                  f"Kec. {inc.kecamatan or '—'}") if p), id="crew-address")]),
+        html.Div(f"{inc.lat:.5f}, {inc.lon:.5f}"),
+    ]
+    if inc.description:
+        parts.append(html.Div([html.B(tr("Keterangan: ", "Description: ", lang)), inc.description]))
+    if inc.caller_phone:
+        parts.append(html.Div([html.B(tr("Penelepon: ", "Caller: ", lang)),
+                               html.A(inc.caller_phone, href=f"tel:{inc.caller_phone}")]))
+    if view.route:
+        model = tr("jalan", "roads", lang) if view.route["model"] == "road" else tr("perkiraan", "approximate", lang)
+        parts.append(html.Div([html.B(tr("Rute: ", "Route: ", lang)),
+                               f"{view.route['distance_m'] / 1000:.1f} km · ± {_minutes(view.route['eta_s'], lang)} ({model})"],
+                              id="crew-route"))
+    elif view.route_error:
+        parts.append(html.Div(tr("Rute tidak tersedia: ", "No route: ", lang) + view.route_error, className="k112-error"))
+    parts.append(html.A(tr("Navigasi di peta ponsel", "Navigate in the phone's maps app", lang),
+                        href=f"https://www.google.com/maps/dir/?api=1&destination={inc.lat:.6f},{inc.lon:.6f}",
+                        target="_blank", rel="noopener"))
+    return html.Div(parts)
+
+
+def _figure(view: service.CrewView, lang: str) -> Any:
+    unit = view.unit
+    units = [dict(unit, id=unit["id"])] if unit["lon"] is not None else []
+    incidents = []
+    extra: list[Any] = []
+    if view.detail is not None:
+        inc = view.detail.incident
+        incidents = [{"id": inc.id, "priority": inc.priority, "lon": inc.lon, "lat": inc.lat,
+                      "type_name_id": inc.type_name_id, "type_name_en": inc.type_name_en,
+                      "kelurahan": inc.kelurahan, "kecamatan": inc.kecamatan, "created_at": inc.created_at,
+                      "units_assigned": inc.units_assigned}]
+    if view.route:
+        coords = view.route["geometry"]["coordinates"]
+        extra.append(go.Scattermap(lon=[c[0] for c in coords], lat=[c[1] for c in coords], mode="lines",
+                                   line={"width": 5, "color": "#1565c0"}, hoverinfo="skip", showlegend=False,
+                                   name=tr("Rute", "Route", lang)))
+    fig = build_map_figure(areas=_areas(), units=units, incidents=incidents, layers=("kecamatan", "units", "incidents"),
+                           lang=lang, basemap=get_settings().basemap, extra_traces=extra,
+                           uirevision=f"crew-{view.detail.incident.id if view.detail else 'idle'}")
+    points = [(float(unit["lon"]), float(unit["lat"]))] if unit["lon"] is not None else []
+    if view.detail is not None:
+        points.append((view.detail.incident.lon, view.detail.incident.lat))
+    if view.route:
+        points += [(c[0], c[1]) for c in view.route["geometry"]["coordinates"]]
+    if points:
+        fig.update_layout(map_center=_center(points), map_zoom=_fit_zoom(points))
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def _center(points: list[tuple[float, float]]) -> dict[str, float]:
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return {"lon": (min(lons) + max(lons)) / 2, "lat": (min(lats) + max(lats)) / 2}
+
+
+def _fit_zoom(points: list[tuple[float, float]]) -> float:
+    """The web-mercator zoom that shows every point on a phone-sized map (with a margin)."""
+    import math
+
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    span_lon = max(max(lons) - min(lons), 1e-4) * 1.25
+    span_lat = max(max(lats) - min(lats), 1e-4) * 1.25
+    zoom_lon = math.log2(MAP_PX[0] * 360.0 / (512.0 * span_lon))
+    zoom_lat = math.log2(MAP_PX[1] * 360.0 / (512.0 * span_lat))  # MapLibre: 512-px world at zoom 0
+    return max(9.0, min(MAX_ZOOM, zoom_lon, zoom_lat))
+
+
+@callback(
+    Output("crew-ver", "data"),
+    Input("crew-tick", "n_intervals"),
+    State("crew-ver", "data"),
+    prevent_initial_call=True,
+)
+@callback_roles(*ROLES)
+def poll(_tick: int, seen: str | None) -> Any:
+    events = service.version(get_db())[0]
+    if events == seen:
+        raise PreventUpdate
+    return events
+
+
+@callback(
+    Output("crew-callsign", "children"),
+    Output("crew-status", "children"),
+    Output("crew-assignment", "children"),
+    Output("crew-map", "figure"),
+    *[Output(f"crew-btn-{s}", "className") for s in BUTTONS],
+    Input("crew-ver", "data"),
+    State("crew-unit", "data"),
+)
+@callback_roles(*ROLES)
+def refresh(_version: str | None, unit_id: int | None) -> tuple[Any, ...]:
+    if not unit_id or unit_id != _unit_id(unit_id):
+        raise PreventUpdate
+    lang = current_lang()
+    view = service.crew_view(get_db(), int(unit_id))
+    status = view.unit["assignment_status"] or view.unit["status"]
+    label = tr(*STATUS_LABELS.get(status, (status, status)), lang)
+    assigned = view.unit["assignment_status"] is not None
+    nxt = next_statuses(status, assigned=assigned)
+    first_next = next((s for s in BUTTONS if s in nxt and s != "cleared"), None)
+    classes = [("crew-cleared " if s == "cleared" else "") + ("crew-next" if s == first_next else "") for s in BUTTONS]
+    return (view.unit["callsign"], f"· {label} ({fmt_wita(view.unit['status_at'], date=False)})",
+            _assignment_card(view, lang), _figure(view, lang), *classes)
+
+
+@callback(
+    Output("crew-msg", "children"),
+    Output("crew-ver", "data", allow_duplicate=True),
+    [Input(f"crew-btn-{s}", "n_clicks") for s in BUTTONS],
+    State("crew-unit", "data"),
+    prevent_initial_call=True,
+)
+@callback_roles(*ROLES)
+def change_status(*args: Any) -> tuple[Any, Any]:
+    *clicks, unit_id = args
+    if not any(clicks) or not unit_id or unit_id != _unit_id(unit_id):
+        raise PreventUpdate
+    lang = current_lang()
+    status = str(ctx.triggered_id).removeprefix("crew-btn-")
+    db = get_db()
+    try:
+        state_ = service.set_unit_status(db, int(unit_id), status, _actor())
+    except InvalidTransitionError as exc:
+        return html.Div(tr("Tidak bisa: ", "Not allowed: ", lang) + str(exc), className="k112-error",
+                        id="crew-msg-text"), no_update
+    except (validation.ValidationFailed, ConflictError, NotFoundError) as exc:
+        return html.Div(str(exc), className="k112-error", id="crew-msg-text"), no_update
+    label = tr(*STATUS_LABELS.get(state_.status, (state_.status, state_.status)), lang)
+    return html.Div(tr(f"Status: {label}", f"Status: {label}", lang), className="k112-ok", id="crew-msg-text"), \
+        service.version(db)[0]
+
+
+clientside_callback(ClientsideFunction(namespace="crew", function_name="gps"),
+                    Output("crew-gps-state", "data"), Input("crew-gps", "n_clicks"), prevent_initial_call=True)
+
+
+@callback(
+    Output("crew-gps-text", "children"),
+    Input("crew-fix", "data"),
+    Input("crew-gps-state", "data"),
+    State("crew-unit", "data"),
+    prevent_initial_call=True,
+)
+@callback_roles(*ROLES)
+def gps(fix: Mapping[str, Any] | None, gps_state: Mapping[str, Any] | None, unit_id: int | None) -> Any:
+    lang = current_lang()
+    if not unit_id or unit_id != _unit_id(unit_id):
+        raise PreventUpdate
+    if ctx.triggered_id == "crew-gps-state":
+        kind = (gps_state or {}).get("state")
+        texts = {"on": (" GPS aktif, menunggu posisi…", " GPS on, waiting for a fix…"),
+                 "off": (" GPS tidak aktif", " GPS off"),
+                 "unsupported": (" Peramban ini tidak mendukung GPS", " This browser has no GPS"),
+                 "error": (" GPS ditolak atau gagal: ", " GPS refused or failed: ")}
+        text = tr(*texts.get(kind, texts["off"]), lang)
+        if kind == "error":
+            text += str((gps_state or {}).get("message") or "")
+        return html.Span(text, id="crew-gps-status")
+    if not fix:
+        raise PreventUpdate
+    try:
+        stored = service.record_position(get_db(), int(unit_id), fix.get("lat"), fix.get("lon"), source="crew")
+    except validation.ValidationFailed as exc:
+        return html.Span(" " + "; ".join(tr(e.message_id, e.message_en, lang) for e in exc.errors),
+                         className="k112-error", id="crew-gps-status")
+    accuracy = fix.get("accuracy_m")
+    acc = f" (±{float(accuracy):.0f} m)" if isinstance(accuracy, (int, float)) else ""
+    return html.Span(tr(" GPS aktif · posisi terkirim ", " GPS on · position sent ", lang)
+                     + fmt_wita(stored["received_at"], date=False, seconds=True) + acc,
+                     className="k112-ok", id="crew-gps-status")
