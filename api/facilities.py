@@ -7,7 +7,7 @@ from typing import Any
 import flask
 from pydantic import BaseModel, ConfigDict
 
-from api._common import Principal, error, json_body, parse, require_token, respond
+from api._common import ApiError, Principal, json_body, parse, require_token, respond
 from incidents import admin as admin_ops
 from store import admin as store_admin
 from web.context import get_db
@@ -34,6 +34,6 @@ def correct_location(facility_id: int, *, principal: Principal) -> Any:
     try:
         row = admin_ops.correct_facility(get_db(), facility_id=facility_id, lat=body.lat, lon=body.lon,
                                          actor=principal.actor, actor_user_id=principal.user_id)
-    except admin_ops.FieldError as exc:
-        raise error(422, exc.message, exc.field) from None
+    except admin_ops.ValidationFailed as exc:
+        raise ApiError(422, [e.to_dict() for e in exc.errors]) from None
     return respond(row)

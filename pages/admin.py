@@ -117,6 +117,11 @@ def layout(**_: Any) -> Any:
     ], className="k112-admin")
 
 
+def _messages(exc: admin_ops.ValidationFailed) -> str:
+    lang = current_lang()
+    return "; ".join(e.message_en if lang == "en" else e.message_id for e in exc.errors)
+
+
 def _fail(message: str) -> Any:
     return html.Span(message, className="k112-error")
 
@@ -137,8 +142,8 @@ def save_facility(_n: int, facility_id: int | None, lat: Any, lon: Any) -> tuple
     try:
         row = admin_ops.correct_facility(get_db(), facility_id=int(facility_id), lat=lat, lon=lon,
                                          actor=user.username, actor_user_id=user.id)
-    except admin_ops.FieldError as exc:
-        return _fail(exc.message), dash.no_update
+    except admin_ops.ValidationFailed as exc:
+        return _fail(_messages(exc)), dash.no_update
     except NotFoundError as exc:
         return _fail(str(exc)), dash.no_update
     return _ok(tr(f"Lokasi {row['name']} disimpan.", f"Location of {row['name']} saved.")), _facility_table()
@@ -155,8 +160,8 @@ def save_plan(_n: int, incident_type: str | None, unit_type: str | None, count: 
     try:
         admin_ops.set_plan_item(get_db(), incident_type=incident_type or "", unit_type=unit_type or "",
                                 unit_count=count, substitutes=subs or [], actor=current_user().username)
-    except admin_ops.FieldError as exc:
-        return _fail(exc.message), dash.no_update
+    except admin_ops.ValidationFailed as exc:
+        return _fail(_messages(exc)), dash.no_update
     return _ok(tr("Rencana respons disimpan.", "Response plan saved.")), _plans_table()
 
 
@@ -171,8 +176,8 @@ def save_user(_n: int, username: str | None, password: str | None, role: str | N
     try:
         user = admin_ops.create_account(get_db(), username=username or "", password=password or "",
                                         role=role or "", unit_id=unit_id)
-    except admin_ops.FieldError as exc:
-        return _fail(exc.message), dash.no_update
+    except admin_ops.ValidationFailed as exc:
+        return _fail(_messages(exc)), dash.no_update
     except ConflictError as exc:
         return _fail(str(exc)), dash.no_update
     return _ok(tr(f"Akun {user.username} dibuat.", f"Account {user.username} created.")), _users_table()

@@ -52,7 +52,9 @@ class Database:
                 max_size=self._max_size,
                 kwargs={"autocommit": False, "application_name": "kendari112"},
                 open=False,
-                check=ConnectionPool.check_connection,
+                # No per-borrow health check (a round trip each time); broken connections are
+                # discarded when returned, and idle ones are recycled.
+                max_idle=300,
             )
             try:
                 pool.open(wait=True, timeout=10)

@@ -26,7 +26,7 @@ SELECT f.id, f.name, f.category, f.agency_code, f.address, f.phone, f.location_c
  ORDER BY f.category, f.name
 """
 
-_UNITS = """
+UNITS_SQL = """
 SELECT u.id, u.callsign, u.unit_type, u.agency_code, u.status, u.status_at,
        coalesce(ST_X(u.position), ST_X(f.geom)) AS lon, coalesce(ST_Y(u.position), ST_Y(f.geom)) AS lat,
        u.position_at, (u.position IS NULL) AS at_home_station, f.name AS home_station,
@@ -74,7 +74,7 @@ def facilities(db: Database) -> list[dict[str, Any]]:
 
 def units(db: Database) -> list[dict[str, Any]]:
     with db.transaction() as cur:
-        cur.execute(_UNITS)
+        cur.execute(UNITS_SQL)
         return list(cur.fetchall())
 
 

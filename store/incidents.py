@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from store._errors import NotFoundError, StoreError, UnitNotAvailableError
 from store.db import Database
+from store.geo import UNITS_SQL
 
 # --- reference data -------------------------------------------------------------------------
 _INCIDENT_TYPES = """
@@ -301,8 +302,6 @@ def recommend_inputs(db: Database, incident_id: int) -> tuple[dict[str, Any], li
                                                                  list[str], list[dict[str, Any]]]:
     """Everything a recommendation needs, read in one transaction: the incident, its type's plan,
     the unit types already on it, and every unit with its position (``store.geo.units`` rows)."""
-    from store.geo import _UNITS
-
     with db.transaction() as cur:
         cur.execute(_INCIDENT_BY_ID, (incident_id,))
         inc = cur.fetchone()
@@ -310,7 +309,7 @@ def recommend_inputs(db: Database, incident_id: int) -> tuple[dict[str, Any], li
             raise NotFoundError(f"incident {incident_id} does not exist")
         cur.execute(_PLAN_AND_ASSIGNED, (incident_id,))
         extra = cur.fetchone()
-        cur.execute(_UNITS)
+        cur.execute(UNITS_SQL)
         units = [dict(r) for r in cur.fetchall()]
     plan = [dict(p, substitutes=list(p["substitutes"] or [])) for p in extra["plan"]]
     on_it = list(extra["on_it"])
@@ -532,12 +531,12 @@ def open_board(db: Database, *, limit: int = 2000) -> list[dict[str, Any]]:
 
 def board(db: Database, *, limit: int = 2000) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Open incidents (as :func:`open_board`) and every unit (``store.geo.units`` rows), one transaction."""
-    from store.geo import _UNITS
+    from store.geo import UNITS_SQL
 
     with db.transaction() as cur:
         cur.execute(_OPEN_BOARD, (limit,))
         incidents = [dict(r) for r in cur.fetchall()]
-        cur.execute(_UNITS)
+        cur.execute(UNITS_SQL)
         units = [dict(r) for r in cur.fetchall()]
     return incidents, units
 

@@ -34,9 +34,9 @@ def test_correct_approximate_facility(db: Database) -> None:
 ])
 def test_bad_facility_points_are_refused_and_nothing_changes(db: Database, lat, lon, field) -> None:
     fac = _facility(db, "Pos Damkar Poasia")
-    with pytest.raises(admin_ops.FieldError) as info:
+    with pytest.raises(admin_ops.ValidationFailed) as info:
         admin_ops.correct_facility(db, facility_id=fac["id"], lat=lat, lon=lon, actor="a", actor_user_id=None)
-    assert info.value.field == field
+    assert info.value.errors[0].field == field
     assert _facility(db, "Pos Damkar Poasia")["location_confidence"] == "approximate"
 
 
@@ -62,9 +62,9 @@ def test_edit_response_plan(db: Database) -> None:
 ])
 def test_bad_plan_edits_are_refused(db: Database, kwargs, field) -> None:
     args = {"incident_type": "medical", "unit_type": "ambulance", "unit_count": 1, "substitutes": [], **kwargs}
-    with pytest.raises(admin_ops.FieldError) as info:
+    with pytest.raises(admin_ops.ValidationFailed) as info:
         admin_ops.set_plan_item(db, actor="admin", **args)
-    assert info.value.field == field
+    assert info.value.errors[0].field == field
 
 
 def test_create_accounts(db: Database) -> None:
@@ -72,11 +72,11 @@ def test_create_accounts(db: Database) -> None:
     assert user.username == "siti.r"
     with pytest.raises(ConflictError):
         admin_ops.create_account(db, username="siti.r", password="long-enough", role="planner")
-    with pytest.raises(admin_ops.FieldError, match="crew account needs"):
+    with pytest.raises(admin_ops.ValidationFailed, match="crew account needs"):
         admin_ops.create_account(db, username="crew1", password="long-enough", role="crew")
-    with pytest.raises(admin_ops.FieldError) as info:
+    with pytest.raises(admin_ops.ValidationFailed) as info:
         admin_ops.create_account(db, username="x", password="short", role="planner")
-    assert info.value.field == "username"
-    with pytest.raises(admin_ops.FieldError) as info:
+    assert info.value.errors[0].field == "username"
+    with pytest.raises(admin_ops.ValidationFailed) as info:
         admin_ops.create_account(db, username="okname", password="short", role="planner")
-    assert info.value.field == "password"
+    assert info.value.errors[0].field == "password"
