@@ -200,14 +200,17 @@ def main(argv: list[str] | None = None) -> int:
                              "set PORT to a free port")
         t0 = time.perf_counter()
         url, cluster = prepare_database(settings)
-        if args.command == "prepare":
-            return 0
-        if args.command == "create-token":
-            from auth.accounts import issue_api_token
+        if args.command in ("prepare", "create-token"):
+            try:
+                if args.command == "create-token":
+                    from auth.accounts import issue_api_token
 
-            db = Database(url, max_size=2)
-            print(issue_api_token(db, name=args.name, role=args.role))
-            db.close()
+                    db = Database(url, max_size=2)
+                    print(issue_api_token(db, name=args.name, role=args.role))
+                    db.close()
+            finally:
+                if cluster is not None and cluster.started_here:
+                    cluster.stop()   # leave the embedded cluster as we found it
             return 0
     except (StoreError, GeoDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
