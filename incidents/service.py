@@ -517,11 +517,12 @@ class Board:
 
     incidents: list[dict[str, Any]]
     units: list[dict[str, Any]]
+    municipal_open: int = 0
 
 
-def board(db: Database, *, limit: int = 2000) -> Board:
-    incidents, units = store.board(db, limit=limit)
-    return Board(incidents=incidents, units=units)
+def board(db: Database, *, include_municipal: bool = False, limit: int = 2000) -> Board:
+    incidents, units, municipal_open = store.board(db, include_municipal=include_municipal, limit=limit)
+    return Board(incidents=incidents, units=units, municipal_open=municipal_open)
 
 
 def units(db: Database) -> list[dict[str, Any]]:

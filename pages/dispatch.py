@@ -622,8 +622,10 @@ def refresh_board(_version: str | None) -> tuple[Any, Any, Any]:
     lang = current_lang()
     board = service.board(get_db())
     available = sum(1 for u in board.units if u["status"] == "available")
-    summary = tr(f"{len(board.incidents)} insiden terbuka · {available}/{len(board.units)} unit siaga",
-                 f"{len(board.incidents)} open incidents · {available}/{len(board.units)} units available", lang)
+    summary = tr(f"{len(board.incidents)} insiden darurat terbuka · {available}/{len(board.units)} unit siaga"
+                 f" · {board.municipal_open} tiket layanan kota di OPD",
+                 f"{len(board.incidents)} open emergency incidents · {available}/{len(board.units)} units available"
+                 f" · {board.municipal_open} municipal tickets with the OPD", lang)
     return _queue_rows(board.incidents, lang), _unit_rows(board.units, lang), summary
 
 

@@ -256,9 +256,14 @@ SELECT i.id, i.incident_type, t.name_id AS type_name_id, t.name_en AS type_name_
         SELECT count(*) AS n, string_agg(u.callsign || ' (' || a.status || ')', ', ' ORDER BY u.callsign) AS callsigns
           FROM assignments a JOIN units u ON u.id = a.unit_id
          WHERE a.incident_id = i.id AND a.status <> 'cleared') a ON true
- WHERE i.status = 'open'
+ WHERE i.status = 'open' AND (t.is_emergency OR %(include_municipal)s)
  ORDER BY i.priority, i.created_at DESC
- LIMIT %s
+ LIMIT %(limit)s
+"""
+
+_OPEN_MUNICIPAL_COUNT = """
+SELECT count(*) AS n FROM incidents i JOIN incident_types t ON t.code = i.incident_type
+ WHERE i.status = 'open' AND NOT t.is_emergency
 """
 
 
@@ -522,21 +527,26 @@ def version(db: Database) -> tuple[int, int, int]:
     return int(row["last_event"]), int(row["recent_events"]), int(row["last_position"])
 
 
-def open_board(db: Database, *, limit: int = 2000) -> list[dict[str, Any]]:
-    """Open incidents for the dispatch queue (with the callsigns and statuses of their units)."""
+def open_board(db: Database, *, include_municipal: bool = False, limit: int = 2000) -> list[dict[str, Any]]:
+    """Open incidents for the dispatch queue (with the callsigns and statuses of their units).
+
+    Municipal tickets (non-emergency types, passed on to the responsible OPD without a unit) are
+    left out unless asked for: thousands stay open for weeks and would bury the emergencies."""
     with db.transaction() as cur:
-        cur.execute(_OPEN_BOARD, (limit,))
+        cur.execute(_OPEN_BOARD, {"include_municipal": include_municipal, "limit": limit})
         return [dict(r) for r in cur.fetchall()]
 
 
-def board(db: Database, *, limit: int = 2000) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Open incidents (as :func:`open_board`) and every unit (``store.geo.units`` rows), one transaction."""
-    from store.geo import UNITS_SQL
-
+def board(db: Database, *, include_municipal: bool = False,
+          limit: int = 2000) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Open incidents (as :func:`open_board`), every unit (``store.geo.units`` rows) and the number of
+    open municipal tickets, in one transaction."""
     with db.transaction() as cur:
-        cur.execute(_OPEN_BOARD, (limit,))
+        cur.execute(_OPEN_BOARD, {"include_municipal": include_municipal, "limit": limit})
         incidents = [dict(r) for r in cur.fetchall()]
         cur.execute(UNITS_SQL)
         units = [dict(r) for r in cur.fetchall()]
-    return incidents, units
+        cur.execute(_OPEN_MUNICIPAL_COUNT)
+        municipal_open = int(cur.fetchone()["n"])
+    return incidents, units, municipal_open
 
