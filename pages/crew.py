@@ -14,10 +14,9 @@ from i18n import current_lang, fmt_wita, tr
 from incidents import service, validation
 from incidents.model import STATUS_LABELS, Actor, next_statuses
 from layers.map_figure import build_map_figure
-from store import geo
 from store._errors import ConflictError, InvalidTransitionError, NotFoundError
 from web.auth import callback_roles, page_guard
-from web.context import current_user, get_db, get_settings, state
+from web.context import area_layers, current_user, get_db, get_settings
 
 dash.register_page(__name__, path="/crew", name="Kru", title="Kendari 112 — Kru")
 
@@ -29,11 +28,6 @@ MAP_PX = (340.0, 300.0)
 MAX_ZOOM = 15.0
 
 
-def _areas() -> Any:
-    caches = state().caches
-    if "areas" not in caches:
-        caches["areas"] = geo.area_layers(get_db())
-    return caches["areas"]
 
 
 def _unit_id(query_unit: Any = None) -> int | None:
@@ -139,7 +133,7 @@ def _figure(view: service.CrewView, lang: str) -> Any:
         extra.append(go.Scattermap(lon=[c[0] for c in coords], lat=[c[1] for c in coords], mode="lines",
                                    line={"width": 5, "color": "#1565c0"}, hoverinfo="skip", showlegend=False,
                                    name=tr("Rute", "Route", lang)))
-    fig = build_map_figure(areas=_areas(), units=units, incidents=incidents, layers=("kecamatan", "units", "incidents"),
+    fig = build_map_figure(areas=area_layers(), units=units, incidents=incidents, layers=("kecamatan", "units", "incidents"),
                            lang=lang, basemap=get_settings().basemap, extra_traces=extra,
                            uirevision=f"crew-{view.detail.incident.id if view.detail else 'idle'}")
     points = [(float(unit["lon"]), float(unit["lat"]))] if unit["lon"] is not None else []

@@ -26,7 +26,7 @@ from layers.map_figure import PRIORITY_STYLE, UNIT_STATUS_STYLE, build_map_figur
 from store import geo
 from store._errors import ConflictError, InvalidTransitionError, NotFoundError, UnitNotAvailableError
 from web.auth import callback_roles, page_guard
-from web.context import current_user, get_db, get_settings, state
+from web.context import area_layers, current_user, get_db, get_settings, state
 
 dash.register_page(__name__, path="/dispatch", name="Pengarahan", title="Kendari 112 — Pengarahan")
 
@@ -99,11 +99,6 @@ function(figure) {
 
 
 # --- layout -----------------------------------------------------------------------------------------
-def _areas() -> Any:
-    caches = state().caches
-    if "areas" not in caches:
-        caches["areas"] = geo.area_layers(get_db())
-    return caches["areas"]
 
 
 def _facilities() -> list[dict[str, Any]]:
@@ -685,7 +680,7 @@ def refresh_map(rec: Mapping[str, Any] | None, _pos: Any, _events: str | None,
         for k, trace in enumerate(dynamic):
             patch["data"][int(base["first"]) + k] = trace
         return patch, no_update
-    static = build_map_figure(areas=_areas(), facilities=_facilities(), layers=STATIC_LAYERS, lang=lang,
+    static = build_map_figure(areas=area_layers(), facilities=_facilities(), layers=STATIC_LAYERS, lang=lang,
                               basemap=get_settings().basemap, uirevision="dispatch").to_dict()
     first = len(static["data"])
     return {"data": static["data"] + dynamic, "layout": static["layout"]}, {"first": first, "lang": lang}

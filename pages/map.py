@@ -11,7 +11,7 @@ from i18n import current_lang, tr
 from layers.map_figure import DEFAULT_LAYERS, build_map_figure
 from store import geo
 from web.auth import callback_roles, page_guard
-from web.context import get_db, get_settings, state
+from web.context import area_layers, get_db, get_settings
 
 dash.register_page(__name__, path="/", name="Peta", title="Kendari 112 — Peta")
 
@@ -19,12 +19,6 @@ ROLES = ("dispatcher", "leadership", "planner")
 REFRESH_MS = 5000
 
 
-def _areas() -> Any:
-    """Boundaries never change while the app runs: cache them per process (read-only)."""
-    caches = state().caches
-    if "areas" not in caches:
-        caches["areas"] = geo.area_layers(get_db())
-    return caches["areas"]
 
 
 def layout(**_: Any) -> Any:
@@ -66,7 +60,7 @@ def update_map(layers: list[str] | None, _tick: int | None) -> tuple[Any, Any]:
     layers = layers or []
     incidents = geo.open_incidents(db, include_municipal="municipal" in layers)
     fig = build_map_figure(
-        areas=_areas(), facilities=geo.facilities(db), units=units, incidents=incidents,
+        areas=area_layers(), facilities=geo.facilities(db), units=units, incidents=incidents,
         layers=layers, lang=lang, basemap=get_settings().basemap,
     )
     emergency = sum(1 for i in incidents if i["is_emergency"])

@@ -21,9 +21,8 @@ from planning._errors import (
     SolverError,
 )
 from planning.siting import point_from_click
-from store import geo
 from web.auth import callback_roles, page_guard
-from web.context import get_db, get_settings, state
+from web.context import area_layers, get_db, get_settings, state
 
 dash.register_page(__name__, path="/planning", name="Perencanaan", title="Kendari 112 — Perencanaan")
 
@@ -59,12 +58,6 @@ function(figure) {
 """
 
 
-def _areas() -> Any:
-    """Boundaries for the maps (read-only, cached per process; same cache as the map page)."""
-    caches = state().caches
-    if "areas" not in caches:
-        caches["areas"] = geo.area_layers(get_db())
-    return caches["areas"]
 
 
 def _graph() -> Any:
@@ -104,7 +97,7 @@ def _errors() -> tuple[type[Exception], ...]:
 
 
 def _empty_map(lang: str) -> go.Figure:
-    return fg.base_map(_areas(), [], lang=lang, basemap=_basemap(), uirevision="planning-empty")
+    return fg.base_map(area_layers(), [], lang=lang, basemap=_basemap(), uirevision="planning-empty")
 
 
 def _lines(lines: list[str]) -> list[Any]:
@@ -305,7 +298,7 @@ def update_hotspots(query_data: dict | None, layer: str, kde: list[str] | None, 
         view = service.hotspot_analysis(get_db(), query, compare=compare)
     except _errors() as exc:
         return _empty_map(lang), _message(exc, lang)
-    fig = fg.hotspot_figure(view, areas=_areas(), layer=layer, show_kde="kde" in (kde or []), lang=lang,
+    fig = fg.hotspot_figure(view, areas=area_layers(), layer=layer, show_kde="kde" in (kde or []), lang=lang,
                             basemap=_basemap())
     return fig, _lines(fg.hotspot_summary(view, lang))
 
@@ -355,7 +348,7 @@ def run_coverage(n_clicks: int | None, query_data: dict | None, kind: str, bands
            f"{len(view.stations)} stations · within {res.bands_min[-1]:g} min: {within['area_share']:.1%} of the land, "
            f"{within['incidents_share']:.1%} of incidents", lang),
     ]
-    fig = fg.coverage_figure(view, areas=_areas(), lang=lang, basemap=_basemap())
+    fig = fg.coverage_figure(view, areas=area_layers(), lang=lang, basemap=_basemap())
     return (fig, _lines(summary), _table(fg.coverage_rows(res, lang), "planning-cov-stats"),
             {"kind": kind, "bands": list(res.bands_min)})
 
@@ -402,7 +395,7 @@ def run_siting(n_clicks: int | None, clicks: list | None, query_data: dict | Non
             rows = service.station_rows(get_db(), kind)
         except PlanningError:
             rows = []
-        fig = fg.clicked_figure(areas=_areas(), clicked=clicks or [], lang=lang, basemap=_basemap(), stations=rows)
+        fig = fg.clicked_figure(areas=area_layers(), clicked=clicks or [], lang=lang, basemap=_basemap(), stations=rows)
         hint = tr("Pilih jenis pos, k dan T, lalu tekan «Jalankan what-if». Untuk kandidat sendiri pilih «Titik yang saya klik» "
                   "dan klik peta.",
                   "Choose a station kind, k and T, then press “Run what-if”. For your own candidates choose “Points I "
@@ -413,9 +406,9 @@ def run_siting(n_clicks: int | None, clicks: list | None, query_data: dict | Non
     try:
         view = service.siting_analysis(get_db(), _graph(), service.PlanningQuery.from_dict(query_data), **params)
     except _errors() as exc:
-        fig = fg.clicked_figure(areas=_areas(), clicked=clicks or [], lang=lang, basemap=_basemap())
+        fig = fg.clicked_figure(areas=area_layers(), clicked=clicks or [], lang=lang, basemap=_basemap())
         return fig, _message(exc, lang), no_update
-    fig = fg.siting_figure(view, areas=_areas(), lang=lang, basemap=_basemap(), clicked=clicks or [])
+    fig = fg.siting_figure(view, areas=area_layers(), lang=lang, basemap=_basemap(), clicked=clicks or [])
     return fig, _lines(fg.siting_summary(view, lang)), params
 
 

@@ -38,3 +38,13 @@ def get_settings() -> Settings:
 def current_user() -> User | None:
     """The user of this request's session cookie (looked up once per request)."""
     return flask.g.get("k112_user")
+
+
+def area_layers() -> dict[str, Any]:
+    """Kecamatan/kelurahan GeoJSON for the maps: read once per process, never mutated."""
+    caches = state().caches
+    if "areas" not in caches:
+        from store import geo
+
+        caches["areas"] = geo.area_layers(get_db())
+    return caches["areas"]
