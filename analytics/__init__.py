@@ -1,0 +1,1 @@
+"""Response-time analytics for city leadership: intervals, fractiles, targets, reports, imports."""

@@ -1,0 +1,242 @@
+"""Analytics benchmark: the leadership dashboard on 1,000,000 incidents, CSV import throughput, memory.
+
+Run with ``.venv/bin/python -m bench.bench_analytics`` (or ``make bench``); figures are merged into
+``bench/results.json`` under ``analytics_*`` keys.
+
+* Database ``bench_analytics`` in the benchmark cluster (``var/bench-pg``, port 54331): schema and
+  geography (``store.bootstrap.prepare``), then 1,000,000 incidents (~2.3 million calls) from the
+  demo generator at scale (``store.demo.seed(n_incidents=1_000_000, with_events=False,
+  bulk=True)``). The data is kept between runs (re-seeded only when the count differs).
+* The fact tables are built once from scratch (``analytics_facts_build_s``, the cost of a first
+  start or a rebuild), then the **full dashboard recompute for a 12-month range** is timed as the
+  page runs it (``store.analytics.dashboard``: incremental refresh + every figure of the page),
+  warm, several times: target ≤ 1.5 s server time. Variants with a filter are timed too.
+* RSS of this process (it runs the same code as a web worker) is sampled every 5 ms during the
+  recompute (psutil).
+* CSV import: a valid file of 20,000 incidents and their unit responses into a fresh database,
+  validated and stored in one transaction (rows/s).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from settings import VAR_DIR
+
+N_INCIDENTS = 1_000_000
+N_IMPORT = 20_000
+RUNS = 5
+BENCH_PG_PORT = 54331
+BENCH_DB = "bench_analytics"
+IMPORT_DB = "bench_analytics_import"
+
+
+def _cluster() -> Any:
+    from store.cluster import EmbeddedCluster
+
+    return EmbeddedCluster(Path(VAR_DIR / "bench-pg"), port=BENCH_PG_PORT)
+
+
+def _prepared(name: str, *, fresh: bool = False) -> Any:
+    import psycopg
+    from psycopg import sql
+
+    from store.bootstrap import prepare
+    from store.db import Database
+
+    cluster = _cluster()
+    admin = cluster.ensure("postgres")
+    if fresh:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    db = Database(cluster.ensure(name), max_size=8)
+    prepare(db)
+    return db
+
+
+def _seed_million(db: Any) -> dict[str, Any]:
+    from store import demo
+
+    with db.transaction() as cur:
+        cur.execute("SELECT count(*) AS n, min(created_at) AS lo, max(created_at) AS hi FROM incidents")
+        row = cur.fetchone()
+    if int(row["n"]) == N_INCIDENTS:
+        return {"analytics_seed_reused": True}
+    if int(row["n"]):
+        db.close()
+        db = _prepared(BENCH_DB, fresh=True)
+    t0 = time.perf_counter()
+    counts = demo.seed(db, n_incidents=N_INCIDENTS, with_events=False, bulk=True)
+    seconds = time.perf_counter() - t0
+    with db.connection() as conn:
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")
+    return {"analytics_seed_reused": False, "analytics_seed_s": round(seconds, 1),
+            "analytics_seed_counts": counts}
+
+
+class _RssSampler:
+    """Peak RSS of this process while running (sampled in a thread)."""
+
+    def __init__(self, interval_s: float = 0.005) -> None:
+        self.proc = psutil.Process()
+        self.interval_s = interval_s
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(self.interval_s)
+
+    def __enter__(self) -> "_RssSampler":
+        self.before = self.proc.memory_info().rss
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.proc.memory_info().rss)
+
+
+def _dashboard_figures(db: Any) -> dict[str, Any]:
+    from analytics.period import WITA, Filters, days_period
+    from store import analytics as sa
+
+    t0 = time.perf_counter()
+    built = sa.rebuild(db)
+    build_s = time.perf_counter() - t0
+    with db.connection() as conn:
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE analytics_incident_facts")
+        conn.execute("VACUUM ANALYZE analytics_calls_daily")
+    _, hi = sa.data_range(db)
+    last = (hi or datetime.now(timezone.utc)).astimezone(WITA).date()
+    twelve = Filters(*days_period(last - timedelta(days=364), last))
+    sa.dashboard(db, twelve)                                   # warm-up: catalog, plans, caches
+    times, seconds = [], []
+    with _RssSampler() as rss:
+        for _ in range(RUNS):
+            t = time.perf_counter()
+            d = sa.dashboard(db, twelve)
+            times.append(time.perf_counter() - t)
+            seconds.append(d.seconds)
+    variants = {}
+    for name, f in (("type_medical", Filters(twelve.start, twelve.end, incident_types=("medical",))),
+                    ("agency_police", Filters(twelve.start, twelve.end, agency="POLICE")),
+                    ("kecamatan", Filters(twelve.start, twelve.end, kecamatan=next(iter(d.names.kecamatan)))),
+                    ("30_days", Filters(*days_period(last - timedelta(days=29), last)))):
+        t = time.perf_counter()
+        sa.dashboard(db, f)
+        variants[f"analytics_dashboard_{name}_s"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    sa.response_times(db, twelve, group_by="kecamatan")
+    api_s = time.perf_counter() - t
+    return {
+        "analytics_incidents_in_range": d.overall.incidents,
+        "analytics_calls_in_range": d.calls.total,
+        "analytics_facts_rows": built,
+        "analytics_facts_build_s": round(build_s, 2),
+        "analytics_dashboard_12m_s_median": round(statistics.median(times), 3),
+        "analytics_dashboard_12m_s_min": round(min(times), 3),
+        "analytics_dashboard_12m_s_max": round(max(times), 3),
+        "analytics_dashboard_12m_target_s": 1.5,
+        "analytics_dashboard_12m_runs": RUNS,
+        "analytics_dashboard_rss_mb_before": round(rss.before / 2**20, 1),
+        "analytics_dashboard_rss_mb_peak": round(rss.peak / 2**20, 1),
+        "analytics_api_response_times_kecamatan_12m_s": round(api_s, 3),
+        **variants,
+    }
+
+
+def _import_file(db: Any, n: int) -> tuple[str, int]:
+    """A valid CSV of ``n`` incidents (and ~0.6 unit rows each) inside Kendari."""
+    from analytics.csv_import import COLUMNS
+    from analytics.period import WITA
+
+    with db.transaction() as cur:
+        cur.execute("SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM kelurahan")
+        points = [(r["lon"], r["lat"]) for r in cur.fetchall()]
+        for i in range(20):
+            cur.execute("INSERT INTO units (callsign, unit_type, agency_code) VALUES (%s, 'ambulance', 'PSC119')"
+                        " ON CONFLICT (callsign) DO NOTHING", (f"IMP-{i:02d}",))
+    rng = random.Random(112)
+    start = datetime(2025, 7, 1, tzinfo=WITA)
+    lines = [",".join(COLUMNS)]
+    rows = 0
+    types = ("medical", "crime", "street_light", "traffic_accident", "structure_fire", "flood")
+    for i in range(n):
+        t0 = start + timedelta(seconds=rng.randint(0, 300 * 86400))
+        lon, lat = rng.choice(points)
+        iso = lambda s: (t0 + timedelta(seconds=s)).isoformat()  # noqa: E731
+        itype = rng.choice(types)
+        closed = rng.random() < 0.8
+        lines.append(f"incident,HIST-{i:07d},{itype},,{lon:.6f},{lat:.6f},Jl. Contoh {i},,{iso(0)},{iso(8)},"
+                     f"{iso(60)},{iso(5400) if closed else ''},{'resolved' if closed else ''},,,,,,,")
+        rows += 1
+        if itype not in ("street_light",):
+            lines.append(f"unit,HIST-{i:07d},,,,,,,,,,,,IMP-{rng.randint(0, 19):02d},{iso(120)},{iso(170)},"
+                         f"{iso(170 + rng.randint(120, 900))},,,{iso(3600)}")
+            rows += 1
+    return "\n".join(lines) + "\n", rows
+
+
+def _import_figures() -> dict[str, Any]:
+    from store import imports as si
+
+    db = _prepared(IMPORT_DB, fresh=True)
+    try:
+        text, rows = _import_file(db, N_IMPORT)
+        t = time.perf_counter()
+        parsed = si.validate(db, text)
+        validate_s = time.perf_counter() - t
+        assert parsed.ok, parsed.errors[:5]
+        t = time.perf_counter()
+        result = si.import_incidents(db, text, actor="bench", filename="bench.csv")
+        total_s = time.perf_counter() - t
+        assert result.ok, result.errors[:5]
+    finally:
+        db.close()
+    return {
+        "analytics_import_rows": rows,
+        "analytics_import_incidents": N_IMPORT,
+        "analytics_import_bytes": len(text.encode()),
+        "analytics_import_validate_s": round(validate_s, 2),
+        "analytics_import_total_s": round(total_s, 2),
+        "analytics_import_rows_per_s": round(rows / total_s),
+        "analytics_import_validate_rows_per_s": round(rows / validate_s),
+    }
+
+
+def run() -> dict[str, Any]:
+    """Seed (or reuse) 1,000,000 incidents, time the dashboard and the import; merge the figures."""
+    from bench._common import load_average, merge_results
+
+    figures: dict[str, Any] = {"analytics_load_average_start": load_average()}
+    db = _prepared(BENCH_DB)
+    try:
+        figures.update(_seed_million(db))
+        figures.update(_dashboard_figures(db))
+    finally:
+        db.close()
+    figures.update(_import_figures())
+    figures["analytics_load_average_end"] = load_average()
+    figures["analytics_measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    merge_results(figures)
+    return figures
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2, default=str))

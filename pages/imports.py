@@ -1,0 +1,207 @@
+"""Analytics data (admin): import historical incidents from CSV, and edit the response-time targets."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import dash
+from dash import Input, Output, State, callback, dash_table, dcc, html
+from dash.exceptions import PreventUpdate
+
+from analytics._errors import TargetsError
+from analytics.csv_import import COLUMNS
+from analytics.intervals import INTERVAL_KEYS
+from i18n import fmt_wita, tr
+from store import analytics as store_analytics
+from store import imports as store_imports
+from web.auth import callback_roles, page_guard
+from web.context import current_user, get_db
+
+dash.register_page(__name__, path="/analytics/data", name="Data kinerja", title="Kendari 112 — Data kinerja")
+
+ROLES = ("admin",)
+MAX_SHOWN_ERRORS = 2000
+TEMPLATE = ",".join(COLUMNS) + "\n" + \
+    "incident,KDI-2025-000123,medical,1,122.5151,-3.9716,Jl. Contoh 1,,2025-06-12T08:01:05+08:00," \
+    "2025-06-12T08:01:12+08:00,2025-06-12T08:02:30+08:00,2025-06-12T09:10:00+08:00,resolved,,,,,,,\n" + \
+    "unit,KDI-2025-000123,,,,,,,,,,,,AMB-01,2025-06-12T08:03:10+08:00,2025-06-12T08:04:00+08:00," \
+    "2025-06-12T08:11:45+08:00,2025-06-12T08:25:00+08:00,2025-06-12T08:41:00+08:00,2025-06-12T09:05:00+08:00\n"
+
+_TARGET_COLUMNS = [
+    {"id": "interval", "name": "interval", "presentation": "dropdown"},
+    {"id": "agency", "name": "agency"},
+    {"id": "incident_type", "name": "incident_type"},
+    {"id": "target_s", "name": "target_s", "type": "numeric"},
+    {"id": "goal_share", "name": "goal_share", "type": "numeric"},
+    {"id": "source", "name": "source"},
+]
+
+
+def _imports_table() -> Any:
+    rows = store_imports.recent_imports(get_db())
+    if not rows:
+        return html.P(tr("Belum ada impor.", "No imports yet."))
+    return html.Table([
+        html.Thead(html.Tr([html.Th("#"), html.Th(tr("Berkas", "File")), html.Th(tr("Insiden", "Incidents")),
+                            html.Th(tr("Respons unit", "Unit responses")), html.Th(tr("Oleh", "By")),
+                            html.Th(tr("Waktu", "When"))])),
+        html.Tbody([html.Tr([html.Td(r["id"]), html.Td(r["filename"] or "—"), html.Td(r["incidents_n"]),
+                             html.Td(r["units_n"]), html.Td(r["actor"]), html.Td(fmt_wita(r["imported_at"]))])
+                    for r in rows]),
+    ], className="k112-table", id="imports-history")
+
+
+def layout(**_: Any) -> Any:
+    denied = page_guard(*ROLES)
+    if denied is not None:
+        return denied
+    targets = store_analytics.load_targets(get_db())
+    return html.Div([
+        html.H2(tr("Data kinerja: impor riwayat dan target", "Performance data: history import and targets")),
+        html.Section([
+            html.H3(tr("Impor insiden historis (CSV)", "Import historical incidents (CSV)")),
+            html.P(tr("Satu berkas UTF-8 dengan baris judul. Kolom record: 'incident' (satu baris per insiden) "
+                      "atau 'unit' (satu baris per respons unit, dihubungkan lewat ref). Cap waktu ISO 8601 dengan "
+                      "zona (mis. 2026-01-31T21:05:09+08:00). Berkas diimpor utuh atau tidak sama sekali.",
+                      "One UTF-8 file with a header row. Column record: 'incident' (one row per incident) or "
+                      "'unit' (one row per unit response, joined by ref). Time stamps in ISO 8601 with offset "
+                      "(e.g. 2026-01-31T21:05:09+08:00). A file is imported whole or not at all.")),
+            html.Code(",".join(COLUMNS), className="k112-an-code"),
+            html.Div([html.Button(tr("Unduh contoh", "Download a sample"), id="imports-template-button"),
+                      dcc.Download(id="imports-template")]),
+            dcc.Checklist(id="imports-dry-run", options=[{"label": tr(" Hanya periksa (tidak disimpan)",
+                                                                       " Check only (store nothing)"),
+                                                          "value": "dry"}], value=[]),
+            dcc.Upload(id="imports-upload", children=html.Div(tr("Tarik berkas CSV ke sini atau klik untuk memilih",
+                                                                 "Drop a CSV file here or click to choose")),
+                       className="k112-upload", accept=".csv,text/csv", max_size=20 * 1024 * 1024),
+            dcc.Loading(html.Div(id="imports-result")),
+            html.H4(tr("Impor terakhir", "Recent imports")),
+            html.Div(_imports_table(), id="imports-history-box"),
+        ], className="k112-card k112-an-section"),
+        html.Section([
+            html.H3(tr("Target per interval, instansi dan jenis", "Targets per interval, agency and type")),
+            html.P(tr("Aturan paling spesifik berlaku (jenis > instansi > bawaan). Setiap interval perlu satu aturan "
+                      "bawaan tanpa instansi dan jenis. goal_share: porsi insiden yang harus dalam target (0.9 = "
+                      "persentil ke-90).",
+                      "The most specific rule applies (type > agency > default). Every interval needs one default "
+                      "rule without agency and type. goal_share: share of incidents that must be within the target "
+                      "(0.9 = 90th percentile).")),
+            dash_table.DataTable(
+                id="imports-targets", columns=_TARGET_COLUMNS, editable=True, row_deletable=True,
+                data=[_rule_row(r) for r in targets.rules],
+                dropdown={"interval": {"options": [{"label": k, "value": k} for k in INTERVAL_KEYS]}},
+                style_cell={"fontSize": "0.9rem", "padding": "4px"}, style_table={"overflowX": "auto"},
+            ),
+            html.Div([
+                html.Button(tr("Tambah aturan", "Add a rule"), id="imports-targets-add"),
+                html.Button(tr("Simpan target", "Save targets"), id="imports-targets-save"),
+                html.Button(tr("Kembalikan bawaan", "Restore defaults"), id="imports-targets-reset"),
+            ], className="k112-quick-row"),
+            html.Div(id="imports-targets-result"),
+        ], className="k112-card k112-an-section"),
+    ], className="k112-analytics")
+
+
+def _rule_row(rule: Any) -> dict[str, Any]:
+    return {"interval": rule.interval, "agency": rule.agency or "", "incident_type": rule.incident_type or "",
+            "target_s": rule.target_s, "goal_share": rule.goal_share, "source": rule.source}
+
+
+def _decode(contents: str) -> str:
+    try:
+        _, b64 = contents.split(",", 1)
+        return base64.b64decode(b64).decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValueError(tr("Berkas bukan teks UTF-8.", "The file is not UTF-8 text.")) from exc
+
+
+def _errors_table(errors: list[Any]) -> html.Table:
+    shown = errors[:MAX_SHOWN_ERRORS]
+    return html.Table([
+        html.Thead(html.Tr([html.Th(tr("Baris", "Line")), html.Th(tr("Kolom", "Field")),
+                            html.Th(tr("Alasan", "Reason"))])),
+        html.Tbody([html.Tr([html.Td(e.line), html.Td(e.field), html.Td(e.message)]) for e in shown]),
+    ], className="k112-table", id="imports-errors")
+
+
+@callback(
+    Output("imports-result", "children"), Output("imports-history-box", "children"),
+    Input("imports-upload", "contents"), State("imports-upload", "filename"), State("imports-dry-run", "value"),
+    prevent_initial_call=True,
+)
+@callback_roles(*ROLES)
+def upload(contents: str | None, filename: str | None, dry: list[str] | None) -> tuple[Any, Any]:
+    if not contents:
+        raise PreventUpdate
+    try:
+        text = _decode(contents)
+    except ValueError as exc:
+        return html.P(str(exc), className="k112-error", id="imports-failed"), dash.no_update
+    db = get_db()
+    if dry:
+        parsed = store_imports.validate(db, text)
+        if parsed.errors:
+            return _failure(parsed.errors, filename), dash.no_update
+        return html.P(tr(f"Berkas sah: {len(parsed.incidents)} insiden, {len(parsed.units)} respons unit "
+                         "(belum disimpan).", f"The file is valid: {len(parsed.incidents)} incidents, "
+                         f"{len(parsed.units)} unit responses (not stored)."), className="k112-ok",
+                      id="imports-ok"), dash.no_update
+    user = current_user()
+    result = store_imports.import_incidents(db, text, actor=user.username if user else "admin",
+                                            actor_user_id=user.id if user else None, filename=filename)
+    if not result.ok:
+        return _failure(result.errors, filename), dash.no_update
+    return html.P(tr(f"Diimpor: {result.incidents} insiden, {result.units} respons unit dari {filename} "
+                     f"({result.seconds:.1f} d).", f"Imported {result.incidents} incidents and {result.units} unit "
+                     f"responses from {filename} ({result.seconds:.1f} s)."), className="k112-ok",
+                  id="imports-ok"), _imports_table()
+
+
+def _failure(errors: list[Any], filename: str | None) -> Any:
+    more = len(errors) - MAX_SHOWN_ERRORS
+    return html.Div([
+        html.P(tr(f"{filename}: {len(errors)} masalah; tidak ada yang disimpan.",
+                  f"{filename}: {len(errors)} problems; nothing was stored."), className="k112-error",
+               id="imports-failed"),
+        _errors_table(errors),
+        html.P(tr(f"… dan {more} lagi", f"… and {more} more")) if more > 0 else None,
+    ])
+
+
+@callback(Output("imports-template", "data"), Input("imports-template-button", "n_clicks"),
+          prevent_initial_call=True)
+@callback_roles(*ROLES)
+def template(_: int | None) -> Any:
+    return dcc.send_string(TEMPLATE, "kendari112-import-sample.csv", type="text/csv")
+
+
+@callback(
+    Output("imports-targets", "data"), Output("imports-targets-result", "children"),
+    Input("imports-targets-add", "n_clicks"), Input("imports-targets-save", "n_clicks"),
+    Input("imports-targets-reset", "n_clicks"), State("imports-targets", "data"),
+    prevent_initial_call=True,
+)
+@callback_roles(*ROLES)
+def edit_targets(_add: int | None, _save: int | None, _reset: int | None,
+                 rows: list[dict[str, Any]] | None) -> tuple[Any, Any]:
+    trigger = dash.ctx.triggered_id
+    rows = list(rows or [])
+    if trigger == "imports-targets-add":
+        rows.append({"interval": "total", "agency": "", "incident_type": "", "target_s": 900,
+                     "goal_share": 0.9, "source": ""})
+        return rows, dash.no_update
+    if trigger == "imports-targets-reset":
+        saved = store_analytics.reset_targets(get_db())
+        return [_rule_row(r) for r in saved.rules], html.P(tr("Target bawaan dipulihkan.", "Defaults restored."),
+                                                           className="k112-ok")
+    doc = {"rules": [{**r, "agency": r.get("agency") or None, "incident_type": r.get("incident_type") or None}
+                     for r in rows]}
+    try:
+        saved = store_analytics.save_targets(get_db(), doc)
+    except TargetsError as exc:
+        return dash.no_update, html.P(str(exc), className="k112-error", id="imports-targets-error")
+    return [_rule_row(r) for r in saved.rules], html.P(tr("Target disimpan.", "Targets saved."), className="k112-ok",
+                                                       id="imports-targets-saved")
