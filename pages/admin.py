@@ -68,6 +68,11 @@ def layout(**_: Any) -> Any:
                       for u in codes["unit_types"]]
     return html.Div([
         html.H2(tr("Administrasi", "Administration")),
+        html.P([
+            tr("Impor data historis (CSV) dan target waktu respons: ", "Historical import (CSV) and response-time targets: "),
+            dcc.Link(tr("Data & target analitik", "Analytics data & targets"), href="/analytics/data",
+                     id="admin-analytics-data-link"),
+        ]),
         html.Section([
             html.H3(tr("Koreksi lokasi fasilitas", "Correct a facility location")),
             html.P(tr("Pos yang hanya diketahui kecamatannya ditandai 'approximate'. Masukkan koordinat hasil survei.",

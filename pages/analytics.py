@@ -24,9 +24,8 @@ from analytics.report import Table
 from i18n import current_lang, tr
 from layers.map_figure import basemap_style
 from store import analytics as store_analytics
-from store import geo
 from web.auth import callback_roles, has_role, page_guard
-from web.context import get_db, get_settings, state
+from web.context import area_layers, get_db, get_settings
 
 dash.register_page(__name__, path="/analytics", name="Kinerja", title="Kendari 112 — Kinerja")
 
@@ -37,11 +36,6 @@ GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", 
 MAP_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
 
 
-def _areas() -> Any:
-    caches = state().caches
-    if "areas" not in caches:
-        caches["areas"] = geo.area_layers(get_db())
-    return caches["areas"]
 
 
 def _today() -> Any:
@@ -226,7 +220,7 @@ def update_dashboard(start: str | None, end: str | None, types: list[str] | None
 def _render(d: Dashboard, lang: str, level: str) -> tuple[Any, ...]:
     tables = report.all_tables(d, lang)
     style = basemap_style(get_settings().basemap)
-    areas = _areas()
+    areas = area_layers()
     area_rows = d.by_kelurahan if level == "kelurahan" else d.by_kecamatan
     area_names = d.names.kelurahan if level == "kelurahan" else d.names.kecamatan
     total_target = report.target_for(d, "total")

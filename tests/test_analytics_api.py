@@ -11,7 +11,7 @@ from analytics.period import WITA
 from app import create_app
 from auth.accounts import issue_api_token
 from store import Database
-from tests.test_analytics_fixtures import insert_incident, kelurahan_points
+from tests.analytics_fixtures import insert_incident, kelurahan_points
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from analytics.period import WITA, Filters, days_period
 from analytics.targets import Targets
 from store import Database
 from store import analytics as sa
-from tests.test_analytics_fixtures import catalog, ensure_units, insert_incident, kelurahan_points, random_incidents
+from tests.analytics_fixtures import catalog, ensure_units, insert_incident, kelurahan_points, random_incidents
 
 T0 = datetime(2026, 3, 2, 8, 0, 0, tzinfo=WITA)
 MARCH = Filters(*days_period(date(2026, 3, 1), date(2026, 3, 31)))

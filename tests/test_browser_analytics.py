@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.test_analytics_fixtures import ensure_units, insert_incident, kelurahan_points
+from tests.analytics_fixtures import ensure_units, insert_incident, kelurahan_points
 from tests.conftest import LiveApp, login
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ from auth.accounts import issue_api_token
 from store import Database
 from store import analytics as sa
 from store import imports as si
-from tests.test_analytics_fixtures import ensure_units
+from tests.analytics_fixtures import ensure_units
 
 IN_CITY = (122.5151, -3.9716)      # Kota Lama area
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
