@@ -107,3 +107,30 @@ def test_facility_location_api(app_env) -> None:
     assert ok.status_code == 200 and ok.get_json()["location_confidence"] == "surveyed"
     missing = client.post("/api/v1/facilities/99999/location", json={"lat": -3.99, "lon": 122.58}, headers=admin)
     assert missing.status_code == 404
+
+
+def _admin_callback_payload() -> dict:
+    ids = ("admin-user-name", "admin-user-password", "admin-user-role", "admin-user-unit")
+    return {
+        "output": "..admin-user-msg.children...admin-users-wrap.children..",
+        "outputs": [{"id": "admin-user-msg", "property": "children"},
+                    {"id": "admin-users-wrap", "property": "children"}],
+        "inputs": [{"id": "admin-user-save", "property": "n_clicks", "value": 1}],
+        "state": [{"id": i, "property": "value", "value": v}
+                  for i, v in zip(ids, ("intruder", "intruder-pass-1", "admin", None))],
+        "changedPropIds": ["admin-user-save.n_clicks"],
+    }
+
+
+def test_callbacks_check_the_role_on_the_server(app_env) -> None:
+    client = app_env["server"].test_client()
+    login(client, "planner1")
+    resp = client.post("/_dash-update-component", json=_admin_callback_payload())
+    assert resp.status_code == 204                       # refused: no update, nothing created
+    with app_env["db"].transaction() as cur:
+        cur.execute("SELECT count(*) AS n FROM users WHERE username = 'intruder'")
+        assert cur.fetchone()["n"] == 0
+    admin = app_env["server"].test_client()
+    login(admin, "admin1")
+    resp = admin.post("/_dash-update-component", json=_admin_callback_payload())
+    assert resp.status_code == 200 and "intruder" in resp.get_data(as_text=True)
