@@ -14,7 +14,7 @@ from store.db import Database
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
-__all__ = ["ValidationFailed", "correct_facility", "create_account", "set_plan_item"]
+__all__ = ["ValidationFailed", "correct_facility", "create_account", "import_population", "set_plan_item"]
 
 
 def correct_facility(db: Database, *, facility_id: int, lat: Any, lon: Any, actor: str,
@@ -70,3 +70,11 @@ def create_account(db: Database, *, username: str, password: str, role: str,
     return store_users.create_user(db, username=username, password_hash=hash_password(password), role=role,
                                    display_name=display_name or username,
                                    unit_id=unit_id if role == "crew" else None)
+
+
+def import_population(db: Database, text: str, *, actor: str, actor_user_id: int | None) -> int:
+    """Validate a BPS population CSV (every bad line reported) and store it whole; return rows."""
+    from layers.population import parse_population_csv
+
+    rows = parse_population_csv(text)
+    return store_admin.set_population(db, rows, actor=actor, actor_user_id=actor_user_id)

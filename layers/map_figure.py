@@ -51,13 +51,23 @@ def _area_trace(layer: Mapping[str, Any], *, name: str, width: float, colour: st
     codes = [f["properties"]["kode"] for f in features]
     names = [f["properties"]["nama"] for f in features]
     areas = [f["properties"]["area_km2"] for f in features]
+    extra = [_population_text(f["properties"], lang) for f in features]
     return go.Choroplethmap(
         geojson=layer["geojson"], locations=codes, featureidkey="properties.kode",
         z=[0] * len(codes), colorscale=[[0, "rgba(0,0,0,0.02)"], [1, "rgba(0,0,0,0.02)"]],
         showscale=False, marker={"line": {"width": width, "color": colour}},
-        text=[f"<b>{n}</b><br>{name} · {a} km²" for n, a in zip(names, areas)],
+        text=[f"<b>{n}</b><br>{name} · {a} km²{x}" for n, a, x in zip(names, areas, extra)],
         hovertemplate="%{text}<extra></extra>", name=name, showlegend=True,
     )
+
+
+def _population_text(props: Mapping[str, Any], lang: str) -> str:
+    population = props.get("population")
+    if not population:
+        return ""
+    # No density here: BPS areas differ from the polygon areas (PROVENANCE.md), so mixing the two
+    # sources would mislead.
+    return f"<br>{tr('Penduduk', 'Population', lang)} {population:,} (BPS {props.get('population_year') or '—'})"
 
 
 def _points(rows: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[float]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import dash
@@ -105,6 +106,16 @@ def layout(**_: Any) -> Any:
             html.Div(_plans_table(), id="admin-plans"),
         ], className="k112-card"),
         html.Section([
+            html.H3(tr("Penduduk per kecamatan (tabel BPS)", "Population per kecamatan (BPS table)")),
+            html.P(tr("CSV dengan kolom kecamatan,population,year (nama, alias atau kode Kemendagri), mis. dari "
+                      "\"Kota Kendari Dalam Angka\". Seluruh berkas disimpan atau tidak sama sekali.",
+                      "CSV with columns kecamatan,population,year (name, alias or Kemendagri code), e.g. from "
+                      "\"Kota Kendari Dalam Angka\". The whole file is stored or nothing.")),
+            dcc.Upload(html.Button(tr("Unggah CSV penduduk", "Upload population CSV")), id="admin-pop-upload",
+                       accept=".csv,text/csv", max_size=1_000_000),
+            html.Div(id="admin-pop-msg", role="status"),
+        ], className="k112-card"),
+        html.Section([
             html.H3(tr("Akun pengguna", "User accounts")),
             html.Div([
                 dcc.Input(id="admin-user-name", placeholder=tr("nama pengguna", "user name")),
@@ -186,3 +197,23 @@ def save_user(_n: int, username: str | None, password: str | None, role: str | N
     except ConflictError as exc:
         return _fail(str(exc)), dash.no_update
     return _ok(tr(f"Akun {user.username} dibuat.", f"Account {user.username} created.")), _users_table()
+
+
+@callback(Output("admin-pop-msg", "children"), Input("admin-pop-upload", "contents"),
+          State("admin-pop-upload", "filename"), prevent_initial_call=True)
+@callback_roles("admin")
+def upload_population(contents: str | None, filename: str | None) -> Any:
+    if not contents:
+        return dash.no_update
+    user = current_user()
+    try:
+        text = base64.b64decode(contents.split(",", 1)[1]).decode("utf-8")
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return _fail(tr("Berkas bukan CSV UTF-8.", "The file is not UTF-8 CSV."))
+    try:
+        n = admin_ops.import_population(get_db(), text, actor=user.username, actor_user_id=user.id)
+    except admin_ops.ValidationFailed as exc:
+        lang = current_lang()
+        return html.Ul([html.Li(f"{e.field}: {e.message_en if lang == 'en' else e.message_id}",
+                                className="k112-error") for e in exc.errors], id="admin-pop-errors")
+    return _ok(tr(f"{filename}: penduduk {n} kecamatan disimpan.", f"{filename}: population of {n} kecamatan saved."))

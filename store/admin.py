@@ -97,3 +97,16 @@ def username_taken(db: Database, username: str) -> bool:
 def ensure_unused_username(db: Database, username: str) -> None:
     if username_taken(db, username):
         raise ConflictError(f"user name '{username}' is taken")
+
+
+def set_population(db: Database, rows: list[Any], *, actor: str, actor_user_id: int | None) -> int:
+    """Store per-kecamatan population figures (all rows in one transaction); return rows updated."""
+    with db.transaction() as cur:
+        for r in rows:
+            cur.execute("UPDATE kecamatan SET population = %s, population_year = %s WHERE kode = %s",
+                        (r.population, r.year, r.kecamatan_kode))
+        cur.execute(
+            "INSERT INTO events (kind, at, actor, actor_user_id, data) VALUES ('import', now(), %s, %s, %s)",
+            (actor, actor_user_id, Jsonb({"what": "population", "rows": len(rows),
+                                          "years": sorted({r.year for r in rows})})))
+    return len(rows)

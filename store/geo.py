@@ -10,7 +10,8 @@ from store.db import Database
 _AREAS_GEOJSON = """
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
          json_build_object('type', 'Feature', 'id', kode,
-           'properties', json_build_object('kode', kode, 'nama', nama, 'area_km2', round(area_km2::numeric, 2)),
+           'properties', json_build_object('kode', kode, 'nama', nama, 'area_km2', round(area_km2::numeric, 2),
+                                           'population', population, 'population_year', {year}),
            'geometry', ST_AsGeoJSON(geom, 6)::json) ORDER BY kode), '[]'::json)) AS fc,
        json_agg(json_build_array(kode, nama, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)))
                 ORDER BY kode) AS labels
@@ -59,7 +60,8 @@ def area_layers(db: Database) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with db.transaction() as cur:
         for table in ("kecamatan", "kelurahan"):
-            cur.execute(sql.SQL(_AREAS_GEOJSON).format(table=sql.Identifier(table)))
+            year = sql.SQL("population_year" if table == "kecamatan" else "NULL::integer")
+            cur.execute(sql.SQL(_AREAS_GEOJSON).format(table=sql.Identifier(table), year=year))
             row = cur.fetchone()
             fc = row["fc"] if isinstance(row["fc"], dict) else json.loads(row["fc"])
             out[table] = {"geojson": fc, "labels": row["labels"] or []}
