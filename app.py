@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         serve(app.server, host=settings.host, port=settings.port, threads=16, ident="kendari112",
               _quiet=True)
     except KeyboardInterrupt:
-        pass
+        log.info("stopping on signal")
     except OSError as exc:
         print(f"error: cannot serve on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 2

@@ -92,7 +92,7 @@ class ParsedImport:
 
 
 class _RowErrors(Exception):
-    pass
+    """Raised inside one row's checks once its errors are recorded."""
 
 
 def parse_timestamp(text: str) -> datetime:

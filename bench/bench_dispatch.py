@@ -188,7 +188,7 @@ def _start_gunicorn(url: str, port: int, log_path: Path) -> subprocess.Popen[byt
             if status == 200:
                 return proc
         except OSError:
-            pass
+            time.sleep(0.1)  # not listening yet
         time.sleep(0.2)
     _stop(proc)
     raise RuntimeError("gunicorn did not become healthy within 60 s")

@@ -16,8 +16,8 @@ from store._errors import DatabaseUnavailableError
 def check_connection(url: str, *, timeout_s: int = 5) -> None:
     """Connect once, directly, to fail fast with the server's own reason (bad host, password...)."""
     try:
-        with psycopg.connect(url, connect_timeout=timeout_s, autocommit=True):
-            pass
+        with psycopg.connect(url, connect_timeout=timeout_s, autocommit=True) as conn:
+            conn.execute("SELECT 1")
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise DatabaseUnavailableError(f"cannot connect to DATABASE_URL: {reason}") from exc

@@ -193,7 +193,7 @@ def start_live_app(db: Database, tmp_dir: Path, *, env_extra: dict[str, str] | N
                 if resp.status == 200:
                     break
         except OSError:
-            pass
+            time.sleep(0.1)  # not listening yet
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             raise RuntimeError("app did not start:\n" + log_path.read_text(errors="replace")[-3000:])
