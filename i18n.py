@@ -24,7 +24,7 @@ def current_lang() -> str:
                 return value
             return flask.current_app.config.get("K112_DEFAULT_LANG", DEFAULT_LANGUAGE)
     except ImportError:  # domain code used without the web stack
-        pass
+        return DEFAULT_LANGUAGE
     return DEFAULT_LANGUAGE
 
 
