@@ -249,9 +249,10 @@ def recommend_for_incident(db: Database, incident_id: int) -> dict[str, Any]:
                      position_source="station" if u["at_home_station"] else "reported")
         for u in units if u["lon"] is not None and u["lat"] is not None
     ]
+    busy = _busy_units(db, positions, incident_id)
     try:
         result = recommend(travel_graph(), (float(inc["lon"]), float(inc["lat"])), plan, positions,
-                           incident_id=incident_id)
+                           incident_id=incident_id, busy=busy)
     except RoutingError as exc:
         raise RecommendationError(str(exc)) from exc
     out = result.to_dict()
@@ -259,6 +260,32 @@ def recommend_for_incident(db: Database, incident_id: int) -> dict[str, Any]:
     out["incident_type"] = inc["incident_type"]
     out["assigned"] = _counts(on_it)
     out["plan_fulfilled"] = bool(full_plan) and not remaining
+    return out
+
+
+#: Used when the last 90 days hold no cleared job of the unit's type to learn from.
+DEFAULT_REMAINING_BUSY_S = 30 * 60.0
+
+
+def estimate_free_in_s(median_remaining_s: float | None, in_status_s: float) -> float:
+    """Seconds until a busy unit is likely free: the historical median remaining time for its type
+    and status, less the time already spent in that status (never below zero)."""
+    remaining = DEFAULT_REMAINING_BUSY_S if median_remaining_s is None else float(median_remaining_s)
+    return max(0.0, remaining - max(0.0, float(in_status_s)))
+
+
+def _busy_units(db: Database, positions: Sequence[Any], incident_id: int) -> list[Any]:
+    """Busy units (not on this incident) as routing BusyUnits, so that an unfillable plan can offer
+    "the first units to become free" (ETA = estimated time to free + travel from where they are)."""
+    from routing.recommend import BusyUnit
+
+    by_id = {p.unit_id: p for p in positions}
+    out = []
+    for row in store.busy_units(db):
+        unit = by_id.get(int(row["unit_id"]))
+        if unit is None or row["incident_id"] == incident_id:
+            continue
+        out.append(BusyUnit(unit=unit, free_in_s=estimate_free_in_s(row["median_remaining_s"], row["in_status_s"])))
     return out
 
 

@@ -418,8 +418,20 @@ def _recommendation_block(incident_id: int, rec: Mapping[str, Any] | None, error
             html.Td(html.Button(tr("Tugaskan", "Assign", lang), n_clicks=0, className="dsp-small",
                                 id={"type": "dispatch-assign", "unit": s["unit_id"], "incident": incident_id})),
         ], className="dsp-cand"))
+    for s in rec.get("substitutes") or []:
+        if not s.get("reachable") or s.get("kind") != "busy_unit":
+            continue
+        rank += 1  # busy: shown so the dispatcher knows who frees up first; not assignable yet
+        rows.append(html.Tr([
+            html.Td(str(rank)), html.Td(s["callsign"], className="dsp-callsign"),
+            html.Td(f"{s['unit_type']} ({tr('sibuk, bebas ±', 'busy, free in ~', lang)}"
+                    f"{_minutes(s.get('free_in_s'), lang)})"),
+            html.Td(_minutes(s["eta_s"], lang), className="dsp-eta"), html.Td(f"{(s['distance_m'] or 0) / 1000:.1f} km"),
+            html.Td(""), html.Td(tr("sibuk", "busy", lang), className="dsp-busy"),
+        ], className="dsp-cand dsp-cand-busy"))
     notes = [] if rec.get("plan_fulfilled") else [
-        html.Div(u["message"], className="k112-error") for u in rec.get("unfilled") or []]
+        html.Div(_unfilled_text(u, rec.get("substitutes") or [], lang), className="k112-error")
+        for u in rec.get("unfilled") or []]
     table = html.Table([
         html.Thead(html.Tr([html.Th(h) for h in ("#", tr("Unit", "Unit", lang), tr("Jenis", "Type", lang), "ETA",
                                                  tr("Jarak", "Distance", lang), tr("Rencana", "Plan", lang), "")])),
@@ -434,6 +446,14 @@ def _recommendation_block(incident_id: int, rec: Mapping[str, Any] | None, error
                "This type needs no emergency unit (passed to the agency).", lang)),
         table, *notes,
     ], id="dispatch-recs")
+
+
+def _unfilled_text(item: Mapping[str, Any], substitutes: Sequence[Mapping[str, Any]], lang: str) -> str:
+    offers = sum(1 for s in substitutes if s.get("for_unit_type") == item["unit_type"] and s.get("reachable"))
+    return tr(f"{item['unit_type']}: hanya {item['filled']} dari {item['required']} tersedia dan terjangkau; "
+              f"{offers} tawaran pengganti di atas",
+              f"{item['unit_type']}: only {item['filled']} of {item['required']} available and reachable; "
+              f"{offers} substitute offer(s) above", lang)
 
 
 def _assignment_block(incident_id: int, assignments: Sequence[Any], is_open: bool, lang: str) -> Any:

@@ -261,6 +261,31 @@ SELECT i.id, i.incident_type, t.name_id AS type_name_id, t.name_en AS type_name_
  LIMIT %(limit)s
 """
 
+#: For each busy unit: the median time that units of its type took, over the last 90 days, from
+#: entering the unit's current status to being cleared, minus the time already spent in it.
+_BUSY_FREE_IN = """
+WITH hist AS (
+    SELECT u.unit_type,
+           percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.assigned_at)) AS dispatched,
+           percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.en_route_at)) AS en_route,
+           percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.on_scene_at)) AS on_scene,
+           percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.transport_started_at)) AS transporting,
+           percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.at_hospital_at)) AS at_hospital
+      FROM assignments a JOIN units u ON u.id = a.unit_id
+     WHERE a.status = 'cleared' AND a.cleared_at > now() - interval '90 days'
+     GROUP BY u.unit_type
+)
+SELECT u.id AS unit_id, u.status, a.incident_id,
+       CASE u.status WHEN 'dispatched' THEN h.dispatched WHEN 'en_route' THEN h.en_route
+                     WHEN 'on_scene' THEN h.on_scene WHEN 'transporting' THEN h.transporting
+                     WHEN 'at_hospital' THEN h.at_hospital END AS median_remaining_s,
+       extract(epoch FROM now() - u.status_at) AS in_status_s
+  FROM units u
+  LEFT JOIN hist h ON h.unit_type = u.unit_type
+  LEFT JOIN assignments a ON a.unit_id = u.id AND a.status <> 'cleared'
+ WHERE u.status IN ('dispatched', 'en_route', 'on_scene', 'transporting', 'at_hospital')
+"""
+
 _OPEN_MUNICIPAL_COUNT = """
 SELECT count(*) AS n FROM incidents i JOIN incident_types t ON t.code = i.incident_type
  WHERE i.status = 'open' AND NOT t.is_emergency
@@ -550,3 +575,10 @@ def board(db: Database, *, include_municipal: bool = False,
         municipal_open = int(cur.fetchone()["n"])
     return incidents, units, municipal_open
 
+
+def busy_units(db: Database) -> list[dict[str, Any]]:
+    """Busy units with the median remaining busy time for their type and status (None when the
+    last 90 days hold no cleared job to learn from) and the seconds already spent in the status."""
+    with db.transaction() as cur:
+        cur.execute(_BUSY_FREE_IN)
+        return [dict(r) for r in cur.fetchall()]

@@ -336,3 +336,47 @@ def test_routes_of_units_on_their_way_and_crew_view(db: Database, fleet: dict[st
     assert service.assigned_routes(db, inc.id) == []  # arrived: nothing left to draw
     idle = service.crew_view(db, fleet["FE-01"])
     assert idle.detail is None and idle.route is None
+
+
+def test_estimate_free_in_uses_history_or_a_default() -> None:
+    assert service.estimate_free_in_s(1200.0, 300.0) == 900.0
+    assert service.estimate_free_in_s(1200.0, 5000.0) == 0.0          # overdue: free any moment
+    assert service.estimate_free_in_s(None, 600.0) == service.DEFAULT_REMAINING_BUSY_S - 600.0
+
+
+def test_unfillable_plan_offers_the_first_units_to_become_free(db: Database) -> None:
+    ids = seed_fleet(db, FLEET[:2])   # two ambulances only
+    now = datetime.now(timezone.utc)
+    # History: ambulance jobs took 40 min from on scene to cleared (median), 10 min from at hospital.
+    with db.transaction() as cur:
+        for k in range(5):
+            cur.execute(
+                "INSERT INTO incidents (incident_type, priority, geom, status, outcome, closed_at)"
+                " VALUES ('medical', 1, ST_SetSRID(ST_MakePoint(122.512, -3.967), 4326), 'closed', 'resolved', %s)"
+                " RETURNING id", (now - timedelta(days=2),))
+            iid = cur.fetchone()["id"]
+            start = now - timedelta(days=2, hours=2)
+            cur.execute(
+                "INSERT INTO assignments (incident_id, unit_id, status, assigned_at, en_route_at, on_scene_at,"
+                " at_hospital_at, cleared_at) VALUES (%s, %s, 'cleared', %s, %s, %s, %s, %s)",
+                (iid, ids["AMB-01"], start, start + timedelta(minutes=1), start + timedelta(minutes=10),
+                 start + timedelta(minutes=40), start + timedelta(minutes=50)))
+    first = new(db, *MANDONGA)
+    second = new(db, *KANDAI)
+    service.assign_unit(db, first.id, ids["AMB-01"], ACTOR)
+    service.assign_unit(db, second.id, ids["AMB-02"], ACTOR)
+    for status in ("en_route", "on_scene"):
+        service.set_unit_status(db, ids["AMB-01"], status, ACTOR)
+    for status in ("en_route", "on_scene", "transporting", "at_hospital"):
+        service.set_unit_status(db, ids["AMB-02"], status, ACTOR)
+    third = new(db, *MANDONGA, description="another patient")
+    rec = service.recommend_for_incident(db, third.id)
+    assert rec["unfilled"] and rec["plan"][0]["missing"] == 1
+    busy = [s for s in rec["substitutes"] if s["kind"] == "busy_unit"]
+    assert {s["callsign"] for s in busy} == {"AMB-01", "AMB-02"}
+    by_sign = {s["callsign"]: s for s in busy}
+    assert by_sign["AMB-01"]["free_in_s"] == pytest.approx(40 * 60, abs=30)   # median on scene → cleared
+    assert by_sign["AMB-02"]["free_in_s"] == pytest.approx(10 * 60, abs=30)   # median at hospital → cleared
+    for s in busy:
+        assert s["eta_s"] > s["free_in_s"]                                     # plus travel from where it is
+    assert busy[0]["eta_s"] <= busy[1]["eta_s"]                                # first to be free and there, first
