@@ -421,51 +421,44 @@ def _spec(query_data: dict, cov_params: dict | None, site_params: dict | None, t
                               siting=site_params, title=title or "Kendari 112", lang=lang)
 
 
-@callback(
-    Output("planning-download-html", "data"),
-    Output("planning-export-status", "children", allow_duplicate=True),
-    Input("planning-export-html", "n_clicks"),
-    State("planning-query", "data"),
-    State("planning-cov-params", "data"),
-    State("planning-site-params", "data"),
-    State("planning-report-title", "value"),
-    prevent_initial_call=True,
-)
+def _export(kind: str, n_clicks: int | None, query_data: dict | None, cov_params: dict | None,
+            site_params: dict | None, title: str | None) -> tuple[Any, Any]:
+    """Build the HTML report or the GeoJSON zip for the current view and hand it to the browser."""
+    lang = current_lang()
+    if not n_clicks or not query_data:
+        return no_update, no_update
+    spec = _spec(query_data, cov_params, site_params, title, lang)
+    stamp = f"kendari112-perencanaan-{datetime.now():%Y%m%d-%H%M}"
+    try:
+        if kind == "html":
+            page = service.report_html(get_db(), _graph(), spec)
+            name, size, payload = f"{stamp}.html", len(page), dcc.send_string(page, f"{stamp}.html")
+        else:
+            data = service.report_geojson(get_db(), _graph(), spec)
+            name, size, payload = f"{stamp}-geojson.zip", len(data), dcc.send_bytes(data, f"{stamp}-geojson.zip")
+    except _errors() as exc:
+        return no_update, _message(exc, lang)
+    what = tr("Laporan dibuat", "Report ready", lang) if kind == "html" else tr("GeoJSON dibuat", "GeoJSON ready", lang)
+    return payload, f"{what}: {name} ({size / 1024:,.0f} KB)"
+
+
+_EXPORT_STATES = (State("planning-query", "data"), State("planning-cov-params", "data"),
+                  State("planning-site-params", "data"), State("planning-report-title", "value"))
+
+
+@callback(Output("planning-download-html", "data"),
+          Output("planning-export-status", "children", allow_duplicate=True),
+          Input("planning-export-html", "n_clicks"), *_EXPORT_STATES, prevent_initial_call=True)
 @callback_roles(*ROLES)
 def export_html(n_clicks: int | None, query_data: dict | None, cov_params: dict | None, site_params: dict | None,
                 title: str | None) -> tuple[Any, Any]:
-    lang = current_lang()
-    if not n_clicks or not query_data:
-        return no_update, no_update
-    try:
-        page = service.report_html(get_db(), _graph(), _spec(query_data, cov_params, site_params, title, lang))
-    except _errors() as exc:
-        return no_update, _message(exc, lang)
-    name = f"kendari112-perencanaan-{datetime.now():%Y%m%d-%H%M}.html"
-    return dcc.send_string(page, name), tr(f"Laporan dibuat: {name} ({len(page) / 1024:,.0f} KB)",
-                                          f"Report ready: {name} ({len(page) / 1024:,.0f} KB)", lang)
+    return _export("html", n_clicks, query_data, cov_params, site_params, title)
 
 
-@callback(
-    Output("planning-download-geojson", "data"),
-    Output("planning-export-status", "children", allow_duplicate=True),
-    Input("planning-export-geojson", "n_clicks"),
-    State("planning-query", "data"),
-    State("planning-cov-params", "data"),
-    State("planning-site-params", "data"),
-    State("planning-report-title", "value"),
-    prevent_initial_call=True,
-)
+@callback(Output("planning-download-geojson", "data"),
+          Output("planning-export-status", "children", allow_duplicate=True),
+          Input("planning-export-geojson", "n_clicks"), *_EXPORT_STATES, prevent_initial_call=True)
 @callback_roles(*ROLES)
 def export_geojson(n_clicks: int | None, query_data: dict | None, cov_params: dict | None, site_params: dict | None,
                    title: str | None) -> tuple[Any, Any]:
-    lang = current_lang()
-    if not n_clicks or not query_data:
-        return no_update, no_update
-    try:
-        data = service.report_geojson(get_db(), _graph(), _spec(query_data, cov_params, site_params, title, lang))
-    except _errors() as exc:
-        return no_update, _message(exc, lang)
-    name = f"kendari112-perencanaan-{datetime.now():%Y%m%d-%H%M}-geojson.zip"
-    return dcc.send_bytes(data, name), tr(f"GeoJSON dibuat: {name} ({len(data) / 1024:,.0f} KB)",
-                                          f"GeoJSON ready: {name} ({len(data) / 1024:,.0f} KB)", lang)
+    return _export("geojson", n_clicks, query_data, cov_params, site_params, title)

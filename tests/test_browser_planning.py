@@ -116,6 +116,17 @@ def test_planner_hotspots_coverage_whatif_and_report(planning_app: LiveApp, page
     info.value.save_as(path)
     html = path.read_text(encoding="utf-8")
     assert "Kegawatdaruratan medis" in html and "Cakupan waktu tempuh" in html and "k112r-svg" in html
+    # and the layers as a GeoJSON zip
+    with page.expect_download(timeout=60_000) as info:
+        page.click("#planning-export-geojson")
+    zpath = tmp_path / "layers.zip"
+    info.value.save_as(zpath)
+    import zipfile
+
+    with zipfile.ZipFile(zpath) as zf:
+        names = zf.namelist()
+    assert "metadata.json" in names and any(n.endswith(".geojson") for n in names)
+    assert "GeoJSON" in page.inner_text("#planning-export-status")
     assert errors == []
 
 
