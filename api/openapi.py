@@ -35,9 +35,10 @@ def _body(schema: dict[str, Any], example: dict[str, Any] | None = None) -> dict
 
 def _errors(*codes: int) -> dict[str, Any]:
     texts = {401: "Missing or invalid bearer token.", 403: "The token's role may not do this.",
-             404: "No such incident or unit.", 409: "Conflict with the current state.",
+             404: "No such incident, unit or facility.", 409: "Conflict with the current state.",
+             413: "Request body too large.",
              422: "Invalid input: each bad field with a message; nothing was stored.",
-             503: "Database unavailable."}
+             503: "Database or travel graph unavailable."}
     return {str(c): {"description": texts[c], **_json(_ref("Errors"))} for c in codes}
 
 
@@ -257,10 +258,12 @@ def document() -> dict[str, Any]:
             "responses": {"200": _ok("The unit after the change", _ref("UnitState")),
                           **_errors(401, 403, 404, 409, 422)}}},
     }
+    paths.update(_other_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kendari 112 incident command API", "version": "1.0.0",
-                 "description": "Dispatch API of the Kendari 112 centre. Every change is written to the "
+                 "description": "API of the Kendari 112 centre: dispatch, facilities, analytics, "
+                               "historical import and planning. Every change is written to the "
                                 "append-only event history with the caller and the time. Bad input gets "
                                 "422 with `errors: [{field, message}]` and nothing is stored."},
         "servers": [{"url": "/"}],
@@ -273,6 +276,86 @@ def document() -> dict[str, Any]:
             "responses": {"Error": {"description": "Error", **_json(_ref("Errors"))}},
         },
         "paths": paths,
+    }
+
+
+def _q(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+_PLANNING_QUERY = [
+    _q("types", "Comma-separated incident type codes (default: all)"),
+    _q("start", "First month or day (YYYY-MM or YYYY-MM-DD, WITA)"),
+    _q("end", "Last month or day (inclusive)"),
+    _q("hour_from", "Hour band start, 0–23 WITA (a band may wrap midnight)", {"type": "integer"}),
+    _q("hour_to", "Hour band end, 1–24 WITA", {"type": "integer"}),
+    _q("resolution", "H3 resolution", {"type": "integer", "enum": [8, 9]}),
+]
+_OBJECT = {"type": "object"}
+
+
+def _other_paths() -> dict[str, Any]:
+    """Facilities, analytics, historical import and planning (see README and docs/)."""
+    interval = {"type": "object", "properties": {
+        "p50_s": {"type": ["integer", "null"]}, "p90_s": {"type": ["integer", "null"]},
+        "within_target_share": {"type": ["number", "null"]}, "n": {"type": "integer"},
+        "completeness_share": {"type": ["number", "null"]}, "population": {"type": "integer"},
+        "target_s": {"type": ["integer", "null"]}}}
+    return {
+        "/api/v1/facilities": {"get": {
+            "summary": "Stations and facilities with their location confidence",
+            "responses": {"200": _ok("Facilities", {"type": "object", "properties": {
+                "facilities": {"type": "array", "items": _OBJECT}}}), **_errors(401, 403)}}},
+        "/api/v1/facilities/{facility_id}/location": {"post": {
+            "summary": "Correct a facility's location (admin); audited, confidence becomes 'surveyed'",
+            "parameters": [{"name": "facility_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 1}}],
+            "requestBody": _body({"type": "object", "required": ["lat", "lon"], "additionalProperties": False,
+                                  "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
+                                 {"lat": -3.9925, "lon": 122.583}),
+            "responses": {"200": _ok("The corrected facility", _OBJECT), **_errors(401, 403, 404, 422)}}},
+        "/api/v1/analytics/response-times": {"get": {
+            "summary": "Response-interval fractiles (nearest rank) against targets, with completeness",
+            "description": "Intervals: answer, processing, turnout, travel, total (DOMAIN.md). Days in WITA.",
+            "parameters": [
+                _q("from", "First WITA day (YYYY-MM-DD) or an ISO 8601 time with offset"),
+                _q("to", "Last WITA day (inclusive) or an ISO 8601 time with offset (exclusive)"),
+                _q("group_by", "Grouping", {"type": "string",
+                                             "enum": ["none", "kecamatan", "kelurahan", "type", "agency"]}),
+                _q("type", "Incident type code"), _q("agency", "Agency code"), _q("kecamatan", "Kecamatan code")],
+            "responses": {"200": _ok("Groups with their intervals", {"type": "object", "properties": {
+                "groups": {"type": "array", "items": {"type": "object", "properties": {
+                    "key": {"type": ["string", "null"]}, "name": {"type": ["string", "null"]},
+                    "intervals": {"type": "object", "additionalProperties": interval}}}}}}),
+                **_errors(401, 403, 422)}}},
+        "/api/v1/analytics/targets": {
+            "get": {"summary": "The response-time targets in force",
+                    "responses": {"200": _ok("Targets", _OBJECT), **_errors(401, 403)}},
+            "put": {"summary": "Replace the response-time targets (admin)",
+                    "requestBody": _body(_OBJECT),
+                    "responses": {"200": _ok("Targets", _OBJECT), **_errors(401, 403, 422)}}},
+        "/api/v1/imports/incidents": {"post": {
+            "summary": "Import historical incidents from CSV (admin): whole file or nothing",
+            "description": "Body: text/csv as documented in docs/analytics.md. Every bad line is listed "
+                           "in `errors` with its reason; `?dry_run=1` only validates.",
+            "parameters": [_q("dry_run", "Only validate", {"type": "string", "enum": ["1", "true", "yes"]}),
+                           _q("filename", "Name recorded with the import")],
+            "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+            "responses": {"201": _ok("Imported", _OBJECT), "200": _ok("Dry run: valid", _OBJECT),
+                          **_errors(401, 403, 413, 422)}}},
+        "/api/v1/planning/hotspots": {"get": {
+            "summary": "Getis-Ord Gi* hot and cold spots on H3 cells (GeoJSON)",
+            "parameters": _PLANNING_QUERY,
+            "responses": {"200": _ok("Cells with counts, Gi* z, p and class", _OBJECT),
+                          **_errors(401, 403, 422)}}},
+        "/api/v1/planning/coverage": {"get": {
+            "summary": "Drive-time coverage bands from stations of a kind (GeoJSON)",
+            "parameters": [_q("kind", "Station kind", {"type": "string",
+                                                        "enum": ["fire", "ambulance", "police", "bpbd"]}),
+                           _q("bands", "Band limits in minutes, e.g. 4,8,15"), *_PLANNING_QUERY],
+            "responses": {"200": _ok("Bands with shares of land, kelurahan and incidents", _OBJECT),
+                          **_errors(401, 403, 422, 503)}}},
     }
 
 
