@@ -92,6 +92,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> dash.Dash:
 
 def serve_layout() -> Any:
     """Top bar (role-aware navigation, language, user) around the current page."""
+    from web.auth import ROLE_LABELS
+
     user = current_user()
     lang = i18n.current_lang()
     links = []
@@ -107,7 +109,8 @@ def serve_layout() -> Any:
             html.Span("Kendari 112", className="k112-brand"),
             html.Nav(links, className="k112-nav"),
             html.Div([
-                html.Span(f"{user.display_name} · {user.role}" if user else "", id="nav-user",
+                html.Span(f"{user.display_name} · {i18n.tr(*ROLE_LABELS[user.role], lang)}" if user else "",
+                          id="nav-user",
                           className="k112-user"),
                 html.A("English" if other == "en" else "Bahasa Indonesia", href=f"/lang/{other}",
                        id="lang-switch", className="k112-lang-switch"),
