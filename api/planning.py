@@ -12,7 +12,8 @@ from api._common import Principal, error, require_token, respond
 from planning import service
 from planning._errors import NoIncidentsError, NoStationsError, PlanningError
 from planning.hotspots import cells_geojson
-from web.context import get_db, state
+from routing.graph import load_graph
+from web.context import get_db
 
 bp = flask.Blueprint("api_planning", __name__, url_prefix="/api/v1/planning")
 
@@ -28,13 +29,6 @@ def _query() -> service.PlanningQuery:
         raise error(422, str(exc), "query") from None
 
 
-def _graph() -> Any:
-    caches = state().caches
-    if "travel_graph" not in caches:
-        from routing.graph import load_graph
-
-        caches["travel_graph"] = load_graph()
-    return caches["travel_graph"]
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -77,7 +71,7 @@ def coverage(*, principal: Principal) -> Any:
     try:
         from routing._errors import RoutingError
 
-        view = service.coverage_analysis(get_db(), _graph(), query, kind=kind,
+        view = service.coverage_analysis(get_db(), load_graph(), query, kind=kind,
                                          bands_min=flask.request.args.get("bands", "4,8,15"))
     except PlanningError as exc:
         raise _fail(exc) from None
