@@ -15,10 +15,11 @@ import dash
 import flask
 from dash import dcc, html
 
-import i18n
+from services.resources import Resources
 from settings import ROOT_DIR, VAR_DIR, Settings, from_env
 from store.db import Database, check_connection
 from web.context import EXTENSION_KEY, AppState, current_user
+from web.lang import current_lang, tr
 
 log = logging.getLogger("kendari112")
 
@@ -70,7 +71,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> dash.Dash:
     server.config.update(SECRET_KEY=_secret_key(settings), K112_DEFAULT_LANG=settings.default_language,
                          MAX_CONTENT_LENGTH=20 * 1024 * 1024, JSON_SORT_KEYS=False)
     db = Database(settings.database_url, min_size=1, max_size=settings.pool_max_size)
-    server.extensions[EXTENSION_KEY] = AppState(settings=settings, db=db, caches={})
+    server.extensions[EXTENSION_KEY] = AppState(settings=settings, db=db, resources=Resources(db))
 
     from web import auth as web_auth, health
 
@@ -95,12 +96,12 @@ def serve_layout() -> Any:
     from web.auth import ROLE_LABELS
 
     user = current_user()
-    lang = i18n.current_lang()
+    lang = current_lang()
     links = []
     if user is not None:
         for href, label_id, label_en, roles in NAV:
             if user.role == "admin" or user.role in roles:
-                links.append(dcc.Link(i18n.tr(label_id, label_en, lang), href=href,
+                links.append(dcc.Link(tr(label_id, label_en, lang), href=href,
                                       className="k112-nav-link", id=f"nav-{href.strip('/') or 'map'}"))
     other = "en" if lang == "id" else "id"
     return html.Div([
@@ -109,12 +110,12 @@ def serve_layout() -> Any:
             html.Span("Kendari 112", className="k112-brand"),
             html.Nav(links, className="k112-nav"),
             html.Div([
-                html.Span(f"{user.display_name} · {i18n.tr(*ROLE_LABELS[user.role], lang)}" if user else "",
+                html.Span(f"{user.display_name} · {tr(*ROLE_LABELS[user.role], lang)}" if user else "",
                           id="nav-user",
                           className="k112-user"),
                 html.A("English" if other == "en" else "Bahasa Indonesia", href=f"/lang/{other}",
                        id="lang-switch", className="k112-lang-switch"),
-                html.A(i18n.tr("Keluar", "Log out", lang), href="/logout", id="logout",
+                html.A(tr("Keluar", "Log out", lang), href="/logout", id="logout",
                        className="k112-logout"),
             ], className="k112-header-right"),
         ], className="k112-header"),
@@ -165,7 +166,7 @@ def _seed_demo(db: Database, settings: Settings) -> None:
 
 
 def _first_run_accounts(db: Database) -> None:
-    from auth.accounts import ensure_first_run_accounts
+    from services.accounts import ensure_first_run_accounts
 
     created = ensure_first_run_accounts(db)
     if not created:
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("prepare", "create-token"):
             try:
                 if args.command == "create-token":
-                    from auth.accounts import issue_api_token
+                    from services.accounts import issue_api_token
 
                     db = Database(url, max_size=2)
                     print(issue_api_token(db, name=args.name, role=args.role))

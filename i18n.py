@@ -13,24 +13,9 @@ LANG_COOKIE = "k112_lang"
 WITA = ZoneInfo(DISPLAY_TZ)
 
 
-def current_lang() -> str:
-    """The language of the current request (cookie), or the default outside a request."""
-    try:
-        import flask
-
-        if flask.has_request_context():
-            value = flask.request.cookies.get(LANG_COOKIE)
-            if value in LANGUAGES:
-                return value
-            return flask.current_app.config.get("K112_DEFAULT_LANG", DEFAULT_LANGUAGE)
-    except ImportError:  # domain code used without the web stack
-        return DEFAULT_LANGUAGE
-    return DEFAULT_LANGUAGE
-
-
-def tr(text_id: str, text_en: str, lang: str | None = None) -> str:
-    """Pick the Indonesian or English text for ``lang`` (default: the request's language)."""
-    return text_en if (lang or current_lang()) == "en" else text_id
+def tr(text_id: str, text_en: str, lang: str) -> str:
+    """Pick the Indonesian or English text for ``lang`` (``"id"`` or ``"en"``)."""
+    return text_en if lang == "en" else text_id
 
 
 def to_wita(value: datetime) -> datetime:

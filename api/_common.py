@@ -15,7 +15,7 @@ import flask
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from auth import accounts
+from auth.passwords import token_hash
 from store import users
 from store._errors import ConflictError, NotFoundError, StoreError
 from web.context import get_db, get_settings
@@ -61,7 +61,7 @@ def _principal_from_request() -> Principal:
     configured = get_settings().api_token
     if configured and hmac.compare_digest(token.encode(), configured.encode()):
         return Principal("integration", "integration", None)
-    found = users.token_principal(get_db(), accounts.token_hash(token))
+    found = users.token_principal(get_db(), token_hash(token))
     if found is None:
         raise error(401, "invalid or revoked token", "Authorization")
     return Principal(found["username"] or found["name"], found["role"], found["user_id"])

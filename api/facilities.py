@@ -8,7 +8,7 @@ import flask
 from pydantic import BaseModel, ConfigDict
 
 from api._common import ApiError, Principal, json_body, parse, require_token, respond
-from incidents import admin as admin_ops
+from services import admin as admin_ops
 from store import admin as store_admin
 from web.context import get_db
 

@@ -8,9 +8,10 @@ import flask
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from api._common import ApiError, Principal, error, json_body, parse, require_token, respond
-from incidents import service, validation
+from incidents import validation
+from services import incidents as service
 from incidents.model import Actor
-from web.context import get_db, state
+from web.context import get_db, get_resources
 
 bp = flask.Blueprint("api_incidents", __name__, url_prefix="/api/v1")
 
@@ -77,7 +78,7 @@ def _unroutable(exc: service.RecommendationError) -> Any:
 def create_incident(*, principal: Principal) -> Any:
     body = parse(CreateIncident, json_body())
     db = get_db()
-    new = service.prepare_incident(db, body.model_dump())
+    new = service.prepare_incident(db, get_resources(), body.model_dump())
     incident = service.create_incident(db, new, actor_of(principal))
     resp = respond(incident.to_dict(), 201)
     resp.headers["Location"] = f"/api/v1/incidents/{incident.id}"
@@ -114,8 +115,7 @@ def get_timeline(incident_id: int, *, principal: Principal) -> Any:
 @bp.get("/incidents/<int:incident_id>/recommendations")
 @require_token(*READ_ROLES)
 def recommendations(incident_id: int, *, principal: Principal) -> Any:
-    rec = service.recommend_for_incident(get_db(), incident_id)
-    state().caches["routing_model"] = rec["routing"]  # shown by /healthz
+    rec = service.recommend_for_incident(get_db(), get_resources(), incident_id)
     return respond(rec)
 
 
@@ -136,7 +136,7 @@ def assign(incident_id: int, *, principal: Principal) -> Any:
         ids = [validation.positive_id(u, f"unit_ids.{i}") for i, u in enumerate(body.unit_ids)]
         created = service.assign_units(db, incident_id, [(u, None) for u in ids], actor)
     else:
-        created = service.assign_plan(db, incident_id, actor)
+        created = service.assign_plan(db, get_resources(), incident_id, actor)
     return respond({"assignments": [a.to_dict() for a in created]}, 201)
 
 
@@ -166,7 +166,7 @@ def close(incident_id: int, *, principal: Principal) -> Any:
 @bp.get("/incident-types")
 @require_token(*READ_ROLES, "crew")
 def incident_types(*, principal: Principal) -> Any:
-    return respond({"incident_types": service.incident_types(get_db())})
+    return respond({"incident_types": service.incident_types(get_resources())})
 
 
 @bp.get("/places")

@@ -9,11 +9,10 @@ import flask
 from shapely.geometry import mapping
 
 from api._common import Principal, error, require_token, respond
-from planning import service
+from services import planning as service
 from planning._errors import NoIncidentsError, NoStationsError, PlanningError
 from planning.hotspots import cells_geojson
-from routing.graph import load_graph
-from web.context import get_db
+from web.context import get_db, get_resources
 
 bp = flask.Blueprint("api_planning", __name__, url_prefix="/api/v1/planning")
 
@@ -71,7 +70,7 @@ def coverage(*, principal: Principal) -> Any:
     try:
         from routing._errors import RoutingError
 
-        view = service.coverage_analysis(get_db(), load_graph(), query, kind=kind,
+        view = service.coverage_analysis(get_db(), get_resources().graph(), query, kind=kind,
                                          bands_min=flask.request.args.get("bands", "4,8,15"))
     except PlanningError as exc:
         raise _fail(exc) from None

@@ -8,7 +8,8 @@ import flask
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from api._common import Principal, error, json_body, parse, require_token, respond
-from incidents import service, validation
+from incidents import validation
+from services import incidents as service
 from incidents.model import Actor
 from store import geo
 from web.context import get_db

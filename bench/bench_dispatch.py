@@ -128,8 +128,9 @@ def _prepare_database() -> tuple[Any, str, Any]:
 
 
 def _seed(db: Any) -> dict[str, Any]:
-    from auth.accounts import hash_password
-    from incidents import service
+    from auth.passwords import hash_password
+    from services import incidents as service
+    from services.resources import Resources
     from incidents.model import Actor
     from layers.geodata import point_in_city
     from store import users
@@ -148,9 +149,10 @@ def _seed(db: Any) -> dict[str, Any]:
                 unit_ids.append(int(cur.fetchone()["id"]))
     points = _land_points(rng, OPEN_INCIDENTS + 2000, point_in_city)
     actor = Actor("bench")
+    res = Resources(db)
     incident_ids = []
     for lon, lat in points[:OPEN_INCIDENTS]:
-        new = service.prepare_incident(db, {"lat": lat, "lon": lon, "type": rng.choice(_TYPES)})
+        new = service.prepare_incident(db, res, {"lat": lat, "lon": lon, "type": rng.choice(_TYPES)})
         incident_ids.append(service.create_incident(db, new, actor).id)
     # a realistic share of the fleet is busy: 60 units on 40 of the open incidents
     busy = rng.sample(unit_ids, 60)

@@ -62,7 +62,7 @@ def run(*, write: bool = True, n_incidents: int = N_INCIDENTS) -> dict[str, Any]
     """Run the planning benchmark and (by default) merge the figures into bench/results.json."""
     from planning import coverage as cov
     from planning import hotspots as hs
-    from planning import service
+    from services import planning as service
     from planning import siting as sit
     from routing.graph import load_graph
     from store import demo

@@ -8,8 +8,9 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from i18n import current_lang, fmt_wita, tr
-from incidents import admin as admin_ops
+from i18n import fmt_wita
+from web.lang import current_lang, tr
+from services import admin as admin_ops
 from store import admin as store_admin
 from store import users
 from store._errors import ConflictError, NotFoundError

@@ -21,7 +21,8 @@ from analytics.fractiles import METHOD_EN, METHOD_ID
 from analytics.model import Dashboard, Names
 from analytics.period import WITA, Filters, view_filters
 from analytics.report import Table
-from i18n import current_lang, tr
+
+from web.lang import current_lang, tr
 from layers.map_figure import basemap_style
 from store import analytics as store_analytics
 from web.auth import callback_roles, has_role, page_guard

@@ -13,7 +13,8 @@ from analytics import report
 from analytics._errors import FilterError
 from analytics.period import view_filters
 from analytics.report import Table
-from i18n import current_lang, tr
+
+from web.lang import current_lang, tr
 from store import analytics as store_analytics
 from web.auth import page_guard
 from web.context import get_db

@@ -10,13 +10,15 @@ import plotly.graph_objects as go
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from i18n import current_lang, fmt_wita, tr
-from incidents import service, validation
+from i18n import fmt_wita
+from web.lang import current_lang, tr
+from incidents import validation
+from services import incidents as service
 from incidents.model import STATUS_LABELS, Actor, next_statuses
 from layers.map_figure import build_map_figure
 from store._errors import ConflictError, InvalidTransitionError, NotFoundError
 from web.auth import callback_roles, page_guard
-from web.context import area_layers, current_user, get_db, get_settings
+from web.context import area_layers, current_user, get_db, get_resources, get_settings
 
 dash.register_page(__name__, path="/crew", name="Kru", title="Kendari 112 — Kru")
 
@@ -192,7 +194,7 @@ def refresh(_version: str | None, unit_id: int | None) -> tuple[Any, ...]:
     if not unit_id or unit_id != _unit_id(unit_id):
         raise PreventUpdate
     lang = current_lang()
-    view = service.crew_view(get_db(), int(unit_id))
+    view = service.crew_view(get_db(), get_resources(), int(unit_id))
     status = view.unit["assignment_status"] or view.unit["status"]
     label = tr(*STATUS_LABELS.get(status, (status, status)), lang)
     assigned = view.unit["assignment_status"] is not None

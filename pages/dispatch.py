@@ -19,14 +19,15 @@ import dash_ag_grid as dag
 from dash import ALL, Input, Output, Patch, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from i18n import current_lang, fmt_wita, tr
-from incidents import service, validation
+from i18n import fmt_wita
+from web.lang import current_lang, tr
+from incidents import validation
+from services import incidents as service
 from incidents.model import OUTCOME_LABELS, STATUS_LABELS, Actor
 from layers.map_figure import PRIORITY_STYLE, UNIT_STATUS_STYLE, build_map_figure
-from store import geo
 from store._errors import ConflictError, InvalidTransitionError, NotFoundError, UnitNotAvailableError
 from web.auth import callback_roles, page_guard
-from web.context import area_layers, current_user, get_db, get_settings, state
+from web.context import area_layers, current_user, get_db, get_resources, get_settings
 
 dash.register_page(__name__, path="/dispatch", name="Pengarahan", title="Kendari 112 — Pengarahan")
 
@@ -102,20 +103,13 @@ function(figure) {
 
 
 def _facilities() -> list[dict[str, Any]]:
-    """Facilities change only through the admin page; cache them per process for 60 s."""
-    import time
-
-    caches = state().caches
-    hit = caches.get("dispatch_facilities")
-    if hit is None or time.monotonic() - hit[0] > 60:
-        hit = (time.monotonic(), geo.facilities(get_db()))
-        caches["dispatch_facilities"] = hit
-    return hit[1]
+    """Stations and facilities (shared resource: an admin's correction reaches every worker)."""
+    return list(get_resources().facilities())
 
 
 def _type_options(lang: str) -> list[dict[str, Any]]:
     return [{"label": (t["name_en"] if lang == "en" else t["name_id"]), "value": t["code"]}
-            for t in service.incident_types(get_db())]
+            for t in service.incident_types(get_resources())]
 
 
 def _priority_options(lang: str) -> list[dict[str, Any]]:
@@ -667,12 +661,11 @@ def refresh_detail(selected: int | None, _version: str | None) -> tuple[Any, Any
     rec, rec_error, moving = None, None, []
     if detail.incident.status == "open":
         try:
-            rec = service.recommend_for_incident(db, detail.incident.id)
-            state().caches["routing_model"] = rec["routing"]  # shown by /healthz
+            rec = service.recommend_for_incident(db, get_resources(), detail.incident.id)
         except service.RecommendationError as exc:
             rec_error = _error_text(exc, lang)
         if any(a.status in ("dispatched", "en_route") for a in detail.assignments):
-            moving = service.assigned_routes(db, detail.incident.id)
+            moving = service.assigned_routes(db, get_resources(), detail.incident.id)
     store = {"incident_id": detail.incident.id, "lon": detail.incident.lon, "lat": detail.incident.lat,
              "routes": _map_routes(rec, moving)}
     actions = {"display": "block" if detail.incident.status == "open" else "none"}
@@ -813,7 +806,7 @@ def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None],
 )
 @callback_roles(*ROLES)
 def default_priority(type_code: str | None) -> Any:
-    known = service.known_types(get_db())
+    known = service.known_types(get_resources())
     if type_code not in known:
         raise PreventUpdate
     return known[type_code]
@@ -847,7 +840,7 @@ def create(_clicks: int, draft: Mapping[str, Any] | None, type_code: str | None,
     data = {"lat": draft["lat"], "lon": draft["lon"], "type": type_code, "priority": priority,
             "description": description, "caller_phone": phone}
     try:
-        incident = service.create_incident(db, service.prepare_incident(db, data), _actor())
+        incident = service.create_incident(db, service.prepare_incident(db, get_resources(), data), _actor())
     except (validation.ValidationFailed, ConflictError, NotFoundError) as exc:
         return _message(_error_text(exc, lang), False), no_update, no_update, no_update, no_update, no_update, \
             no_update
@@ -905,7 +898,7 @@ def assign_one(clicks: list[int | None]) -> tuple[Any, Any]:
 def assign_plan(clicks: int, selected: int | None) -> tuple[Any, Any]:
     if not clicks or not selected:
         raise PreventUpdate
-    return _run_action(lambda: service.assign_plan(get_db(), int(selected), _actor()),
+    return _run_action(lambda: service.assign_plan(get_db(), get_resources(), int(selected), _actor()),
                        ("Rencana respons ditugaskan.", "Response plan assigned."))
 
 

@@ -13,9 +13,10 @@ from dash.exceptions import PreventUpdate
 from analytics._errors import TargetsError
 from analytics.csv_import import COLUMNS
 from analytics.intervals import INTERVAL_KEYS
-from i18n import fmt_wita, tr
+from i18n import fmt_wita
 from store import analytics as store_analytics
 from store import imports as store_imports
+from web.lang import tr
 from web.auth import callback_roles, page_guard
 from web.context import current_user, get_db
 

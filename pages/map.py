@@ -7,11 +7,12 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from i18n import current_lang, tr
+
+from web.lang import current_lang, tr
 from layers.map_figure import DEFAULT_LAYERS, build_map_figure
 from store import geo
 from web.auth import callback_roles, page_guard
-from web.context import area_layers, get_db, get_settings
+from web.context import area_layers, get_db, get_resources, get_settings
 
 dash.register_page(__name__, path="/", name="Peta", title="Kendari 112 — Peta")
 
@@ -60,7 +61,7 @@ def update_map(layers: list[str] | None, _tick: int | None) -> tuple[Any, Any]:
     layers = layers or []
     incidents = geo.open_incidents(db, include_municipal="municipal" in layers)
     fig = build_map_figure(
-        areas=area_layers(), facilities=geo.facilities(db), units=units, incidents=incidents,
+        areas=area_layers(), facilities=list(get_resources().facilities()), units=units, incidents=incidents,
         layers=layers, lang=lang, basemap=get_settings().basemap,
     )
     emergency = sum(1 for i in incidents if i["is_emergency"])

@@ -9,10 +9,11 @@ import dash
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from i18n import current_lang, tr
+
+from web.lang import current_lang, tr
 from planning import coverage as cov
 from planning import figures as fg
-from planning import service
+from services import planning as service
 from planning._errors import (
     InvalidParameterError,
     NoIncidentsError,
@@ -21,9 +22,8 @@ from planning._errors import (
     SolverError,
 )
 from planning.siting import point_from_click
-from routing.graph import load_graph
 from web.auth import callback_roles, page_guard
-from web.context import area_layers, get_db, get_settings
+from web.context import area_layers, get_db, get_resources, get_settings
 
 dash.register_page(__name__, path="/planning", name="Perencanaan", title="Kendari 112 — Perencanaan")
 
@@ -328,7 +328,7 @@ def run_coverage(n_clicks: int | None, query_data: dict | None, kind: str, bands
         return _empty_map(lang), tr("Pilih jenis pos dan pita waktu, lalu tekan «Hitung cakupan».",
                                     "Choose a station kind and time bands, then press “Compute coverage”.", lang), None, no_update
     try:
-        view = service.coverage_analysis(get_db(), load_graph(), service.PlanningQuery.from_dict(query_data), kind=kind,
+        view = service.coverage_analysis(get_db(), get_resources().graph(), service.PlanningQuery.from_dict(query_data), kind=kind,
                                          bands_min=bands or "")
     except _errors() as exc:
         return _empty_map(lang), _message(exc, lang), None, no_update
@@ -397,7 +397,7 @@ def run_siting(n_clicks: int | None, clicks: list | None, query_data: dict | Non
     params = {"kind": kind, "k": int(k or 1), "max_minutes": float(t_min or 8), "candidates": source,
               "clicked": clicks or [], "relocate": "relocate" in (relocate or [])}
     try:
-        view = service.siting_analysis(get_db(), load_graph(), service.PlanningQuery.from_dict(query_data), **params)
+        view = service.siting_analysis(get_db(), get_resources().graph(), service.PlanningQuery.from_dict(query_data), **params)
     except _errors() as exc:
         fig = fg.clicked_figure(areas=area_layers(), clicked=clicks or [], lang=lang, basemap=_basemap())
         return fig, _message(exc, lang), no_update
@@ -424,10 +424,10 @@ def _export(kind: str, n_clicks: int | None, query_data: dict | None, cov_params
     stamp = f"kendari112-perencanaan-{datetime.now():%Y%m%d-%H%M}"
     try:
         if kind == "html":
-            page = service.report_html(get_db(), load_graph(), spec)
+            page = service.report_html(get_db(), get_resources().graph(), spec)
             name, size, payload = f"{stamp}.html", len(page), dcc.send_string(page, f"{stamp}.html")
         else:
-            data = service.report_geojson(get_db(), load_graph(), spec)
+            data = service.report_geojson(get_db(), get_resources().graph(), spec)
             name, size, payload = f"{stamp}-geojson.zip", len(data), dcc.send_bytes(data, f"{stamp}-geojson.zip")
     except _errors() as exc:
         return no_update, _message(exc, lang)

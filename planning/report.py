@@ -275,7 +275,7 @@ def build_report(
     period
         What the incidents are (period, types, hours), shown under the title.
     hotspots, coverage, siting
-        Results from :mod:`planning.service` (any may be None).
+        Results from :mod:`services.planning` (any may be None).
     summary
         Extra lines shown under the title.
     """

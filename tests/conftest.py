@@ -141,7 +141,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 
-from auth.accounts import hash_password
+from auth.passwords import hash_password
 from store import users as store_users
 
 BROWSER_ARGS = [

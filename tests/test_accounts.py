@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from auth import accounts
+from auth.passwords import hash_password, token_hash
+from services import accounts
 from store import Database, users
 
 
 def test_passwords_are_hashed_and_checked(db: Database) -> None:
-    users.create_user(db, username="sari", password_hash=accounts.hash_password("correct-horse"), role="dispatcher")
+    users.create_user(db, username="sari", password_hash=hash_password("correct-horse"), role="dispatcher")
     with db.transaction() as cur:
         cur.execute("SELECT password_hash FROM users WHERE username = 'sari'")
         stored = cur.fetchone()["password_hash"]
@@ -18,11 +19,11 @@ def test_passwords_are_hashed_and_checked(db: Database) -> None:
     assert accounts.authenticate(db, "sari", "wrong-horse") is None
     assert accounts.authenticate(db, "nobody", "whatever") is None
     with pytest.raises(ValueError):
-        accounts.hash_password("short")
+        hash_password("short")
 
 
 def test_sessions_are_server_side_and_end(db: Database) -> None:
-    user = users.create_user(db, username="budi", password_hash=accounts.hash_password("password-1"), role="planner")
+    user = users.create_user(db, username="budi", password_hash=hash_password("password-1"), role="planner")
     cookie = accounts.start_session(db, user)
     assert accounts.session_user(db, cookie) == user
     assert accounts.session_user(db, cookie + "x") is None
@@ -45,5 +46,5 @@ def test_first_run_accounts_once(db: Database) -> None:
 
 def test_api_tokens_store_only_hashes(db: Database) -> None:
     token = accounts.issue_api_token(db, name="tracker", role="dispatcher")
-    assert users.token_principal(db, accounts.token_hash(token))["role"] == "dispatcher"
+    assert users.token_principal(db, token_hash(token))["role"] == "dispatcher"
     assert users.token_principal(db, token) is None

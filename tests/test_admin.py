@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incidents import admin as admin_ops
+from services import admin as admin_ops
 from store import ConflictError, Database
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from analytics.period import WITA
 from app import create_app
-from auth.accounts import issue_api_token
+from services.accounts import issue_api_token
 from store import Database
 from tests.analytics_fixtures import insert_incident, kelurahan_points
 

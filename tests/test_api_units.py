@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app import create_app
-from auth.accounts import hash_password, issue_api_token
+from auth.passwords import hash_password
+from services.accounts import issue_api_token
 from store import Database, users
 from tests.test_api_incidents import add_unit
 from tests.test_incidents_service import KANDAI, MANDONGA

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from app import create_app
-from auth.accounts import hash_password, issue_api_token
+from auth.passwords import hash_password
+from services.accounts import issue_api_token
 from store import Database, users
 
 

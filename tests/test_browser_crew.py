@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auth.accounts import hash_password
+from auth.passwords import hash_password
 from store import users
 from tests.conftest import TEST_PASSWORD, LiveApp, wait_for_map
 from tests.test_browser_dispatch import api_post

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from i18n import fmt_wita, to_wita, tr
+from i18n import fmt_wita, to_wita
+from web.lang import tr
 
 
 def test_default_language_is_indonesian_outside_requests() -> None:

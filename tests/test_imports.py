@@ -12,7 +12,7 @@ import pytest
 from analytics.csv_import import COLUMNS, parse
 from analytics.period import Filters, days_period
 from app import create_app
-from auth.accounts import issue_api_token
+from services.accounts import issue_api_token
 from store import Database
 from store import analytics as sa
 from store import imports as si

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from incidents import model, service, validation
+from incidents import model, validation
+from services import incidents as service
+from services.resources import Resources
 from incidents.model import Actor
 from store import Database, InvalidTransitionError, NotFoundError, UnitNotAvailableError
 from store._errors import ConflictError
@@ -52,7 +54,7 @@ def seed_fleet(db: Database, fleet: tuple[tuple[str, str, str, str], ...] = FLEE
 
 def new(db: Database, lat: float, lon: float, type_: str = "medical", **extra: object) -> model.Incident:
     data = {"lat": lat, "lon": lon, "type": type_, **extra}
-    return service.create_incident(db, service.prepare_incident(db, data), ACTOR)
+    return service.create_incident(db, service.prepare_incident(db, Resources(db), data), ACTOR)
 
 
 def events(db: Database, incident_id: int) -> list[str]:
@@ -108,7 +110,7 @@ def test_duplicate_window_is_15_minutes(db: Database) -> None:
 
 def test_validation_collects_every_bad_field(db: Database) -> None:
     with pytest.raises(validation.ValidationFailed) as exc:
-        service.prepare_incident(db, {"lat": math.nan, "lon": 500, "type": "alien_landing", "priority": 9,
+        service.prepare_incident(db, Resources(db), {"lat": math.nan, "lon": 500, "type": "alien_landing", "priority": 9,
                                       "description": "x" * 4001, "caller_phone": "call me"})
     fields = {e.field for e in exc.value.errors}
     assert fields == {"lat", "lon", "type", "priority", "description", "caller_phone"}
@@ -257,7 +259,7 @@ def test_version_changes_on_every_action(db: Database, fleet: dict[str, int]) ->
 
 def test_recommendations_rank_units_and_fill_the_plan(db: Database, fleet: dict[str, int]) -> None:
     inc = new(db, *KANDAI, type_="structure_fire")
-    rec = service.recommend_for_incident(db, inc.id)
+    rec = service.recommend_for_incident(db, Resources(db), inc.id)
     assert rec["incident_id"] == inc.id and rec["routing"] in ("road", "approximate")
     etas = [c["eta_s"] for c in rec["candidates"] if c["reachable"]]
     assert etas == sorted(etas) and len(etas) >= 4
@@ -266,7 +268,7 @@ def test_recommendations_rank_units_and_fill_the_plan(db: Database, fleet: dict[
     assert first["route"]["type"] == "LineString" and len(first["route"]["coordinates"]) >= 2
     chosen = service.plan_selection(rec)
     assert len(chosen) == 3
-    assigned = service.assign_plan(db, inc.id, ACTOR)
+    assigned = service.assign_plan(db, Resources(db), inc.id, ACTOR)
     types = sorted(a.unit_type for a in assigned)
     assert types == ["ambulance", "fire_engine", "fire_engine"]
     assert all(a.eta_s and a.eta_s > 0 for a in assigned)
@@ -274,10 +276,10 @@ def test_recommendations_rank_units_and_fill_the_plan(db: Database, fleet: dict[
         if service.unit_state(db, fleet[callsign]).status == "available":
             service.set_unit_status(db, fleet[callsign], "out_of_service", ACTOR)
     medical = new(db, *KANDAI, type_="medical")
-    rec = service.recommend_for_incident(db, medical.id)
+    rec = service.recommend_for_incident(db, Resources(db), medical.id)
     assert rec["unfilled"] and rec["unfilled"][0]["unit_type"] == "ambulance"
     with pytest.raises(ConflictError):  # no ambulance left: nothing fills the plan
-        service.assign_plan(db, medical.id, ACTOR)
+        service.assign_plan(db, Resources(db), medical.id, ACTOR)
 
 
 def test_search_finds_aliases_and_facilities(db: Database) -> None:
@@ -301,15 +303,15 @@ def test_transition_table_matches_the_life_cycle() -> None:
 def test_plan_counts_units_already_on_the_incident(db: Database, fleet: dict[str, int]) -> None:
     inc = new(db, *KANDAI, type_="structure_fire")
     service.assign_unit(db, inc.id, fleet["FE-02"], ACTOR)
-    rec = service.recommend_for_incident(db, inc.id)
+    rec = service.recommend_for_incident(db, Resources(db), inc.id)
     assert rec["assigned"] == {"fire_engine": 1} and not rec["plan_fulfilled"]
     assert {p["unit_type"]: p["required"] for p in rec["plan"]} == {"fire_engine": 1, "ambulance": 1}
-    added = service.assign_plan(db, inc.id, ACTOR)
+    added = service.assign_plan(db, Resources(db), inc.id, ACTOR)
     assert sorted(a.unit_type for a in added) == ["ambulance", "fire_engine"]
-    rec = service.recommend_for_incident(db, inc.id)
+    rec = service.recommend_for_incident(db, Resources(db), inc.id)
     assert rec["plan_fulfilled"] and service.plan_selection(rec) == []
     with pytest.raises(ConflictError, match="already fulfilled"):
-        service.assign_plan(db, inc.id, ACTOR)
+        service.assign_plan(db, Resources(db), inc.id, ACTOR)
 
 
 def test_remaining_plan_uses_substitutes() -> None:
@@ -326,15 +328,15 @@ def test_routes_of_units_on_their_way_and_crew_view(db: Database, fleet: dict[st
     inc = new(db, *KANDAI, type_="medical")
     amb = fleet["AMB-02"]
     service.assign_unit(db, inc.id, amb, ACTOR)
-    (moving,) = service.assigned_routes(db, inc.id)
+    (moving,) = service.assigned_routes(db, Resources(db), inc.id)
     assert moving["unit_id"] == amb and moving["eta_s"] > 0 and moving["route"]["type"] == "LineString"
-    view = service.crew_view(db, amb)
+    view = service.crew_view(db, Resources(db), amb)
     assert view.detail is not None and view.detail.incident.id == inc.id
     assert view.route is not None and abs(view.route["eta_s"] - moving["eta_s"]) < 1e-6
     service.set_unit_status(db, amb, "en_route", ACTOR)
     service.set_unit_status(db, amb, "on_scene", ACTOR)
-    assert service.assigned_routes(db, inc.id) == []  # arrived: nothing left to draw
-    idle = service.crew_view(db, fleet["FE-01"])
+    assert service.assigned_routes(db, Resources(db), inc.id) == []  # arrived: nothing left to draw
+    idle = service.crew_view(db, Resources(db), fleet["FE-01"])
     assert idle.detail is None and idle.route is None
 
 
@@ -370,7 +372,7 @@ def test_unfillable_plan_offers_the_first_units_to_become_free(db: Database) -> 
     for status in ("en_route", "on_scene", "transporting", "at_hospital"):
         service.set_unit_status(db, ids["AMB-02"], status, ACTOR)
     third = new(db, *MANDONGA, description="another patient")
-    rec = service.recommend_for_incident(db, third.id)
+    rec = service.recommend_for_incident(db, Resources(db), third.id)
     assert rec["unfilled"] and rec["plan"][0]["missing"] == 1
     busy = [s for s in rec["substitutes"] if s["kind"] == "busy_unit"]
     assert {s["callsign"] for s in busy} == {"AMB-01", "AMB-02"}

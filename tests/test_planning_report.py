@@ -12,7 +12,7 @@ from layers.geodata import facilities, kelurahan
 from planning import coverage as cov
 from planning import hotspots as hs
 from planning import report as rp
-from planning import service
+from services import planning as service
 from planning import siting as sit
 
 EXPECTED_LAYERS = ("kelurahan_counts", "hotspots_gi", "emerging_hotspots", "coverage_bands", "uncovered",

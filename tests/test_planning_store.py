@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from layers.geodata import facilities, kelurahan
-from planning import service
+from services import planning as service
 from store import Database
 from store import planning as store
 

@@ -11,8 +11,9 @@ import flask
 from dash import html
 from dash.exceptions import PreventUpdate
 
-from auth import accounts
-from i18n import LANG_COOKIE, LANGUAGES, current_lang, tr
+from services import accounts
+from i18n import LANG_COOKIE, LANGUAGES
+from web.lang import current_lang, tr
 from web.context import current_user, get_db, get_settings
 
 SESSION_COOKIE = "k112_session"

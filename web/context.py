@@ -7,6 +7,7 @@ from typing import Any
 
 import flask
 
+from services.resources import Resources
 from settings import Settings
 from store.db import Database
 from store.users import User
@@ -20,7 +21,7 @@ class AppState:
 
     settings: Settings
     db: Database
-    caches: dict[str, Any]  # per-process read-only caches (e.g. loaded graph); never per-user data
+    resources: Resources  # shared read-only data, reloaded when its version in the database changes
 
 
 def state() -> AppState:
@@ -40,11 +41,10 @@ def current_user() -> User | None:
     return flask.g.get("k112_user")
 
 
-def area_layers() -> dict[str, Any]:
-    """Kecamatan/kelurahan GeoJSON for the maps: read once per process, never mutated."""
-    caches = state().caches
-    if "areas" not in caches:
-        from store import geo
+def get_resources() -> Resources:
+    return state().resources
 
-        caches["areas"] = geo.area_layers(get_db())
-    return caches["areas"]
+
+def area_layers() -> dict[str, Any]:
+    """Kecamatan/kelurahan GeoJSON for the maps (read-only; reloaded when an admin changes it)."""
+    return get_resources().area_layers()

@@ -13,7 +13,7 @@ from web.context import get_db, state
 def register(server: flask.Flask) -> None:
     @server.route("/healthz")
     def healthz() -> Any:
-        body: dict[str, Any] = {"app": "ok", "routing": state().caches.get("routing_model")}
+        body: dict[str, Any] = {"app": "ok", "routing": state().resources.model_info()}
         try:
             info = get_db().ping()
             body["database"] = {"status": "ok", "postgis": info["postgis"],

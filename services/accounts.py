@@ -1,45 +1,28 @@
-"""Password hashing, login, sessions and tokens on top of store.users (no Dash, no Flask)."""
+"""Accounts: login, sessions, API tokens and first-run accounts on top of store.users (no Dash, no Flask)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 from dataclasses import dataclass
 
-from werkzeug.security import check_password_hash, generate_password_hash
-
+from auth.passwords import hash_password, token_hash, verify_password
 from store import users
 from store.db import Database
 from store.users import User
 
 #: Accounts created on first run, one per role; passwords from KENDARI112_<ROLE>_PASSWORD.
 FIRST_RUN_ROLES = ("admin", "dispatcher", "leadership", "planner")
-MIN_PASSWORD_LEN = 8
-# A hash to compare against when the user does not exist, so timing does not reveal it.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
-
-
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LEN:
-        raise ValueError(f"password must have at least {MIN_PASSWORD_LEN} characters")
-    return generate_password_hash(password)
-
-
-def token_hash(token: str) -> str:
-    """sha256 hex digest: what the database keeps instead of a session or API token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
 
 def authenticate(db: Database, username: str, password: str) -> User | None:
     """Return the user when the password matches; record the attempt in the event history."""
     found = users.get_credentials(db, username.strip())
     if found is None:
-        check_password_hash(_DUMMY_HASH, password)
+        verify_password(None, password)
         users.record_event(db, kind="login_failed", actor=username.strip()[:64], data={"reason": "unknown user"})
         return None
     user, pw_hash = found
-    if not check_password_hash(pw_hash, password):
+    if not verify_password(pw_hash, password):
         users.record_event(db, kind="login_failed", actor=user.username, actor_user_id=user.id,
                            data={"reason": "wrong password"})
         return None

@@ -2,7 +2,7 @@
 
 Each function loads what it needs through :mod:`store.planning` and the cached geodata, runs one
 analysis module and returns its result (frozen dataclasses). The travel graph is passed in by
-the caller (``routing.graph.load_graph()``, cached per process).
+the caller (``Resources.graph()``, one per worker process).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auth.accounts import MIN_PASSWORD_LEN, hash_password
+from auth.passwords import MIN_PASSWORD_LEN, hash_password
 from incidents import validation
 from incidents.validation import ValidationFailed, fail
 from store import admin as store_admin

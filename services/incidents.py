@@ -7,9 +7,7 @@ and the audit event (with actor and time) are written together or not at all. No
 
 from __future__ import annotations
 
-import functools
 import logging
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +34,7 @@ from incidents.model import (
 from store import geo, search
 from store import incidents as store
 from store._errors import ConflictError, InvalidTransitionError, NotFoundError, UnitNotAvailableError
+from services.resources import Resources
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -45,24 +44,14 @@ MAX_LIST_LIMIT = 2000
 
 
 # --- reference data ------------------------------------------------------------------------------------
-def incident_types(db: Database) -> list[dict[str, Any]]:
+def incident_types(res: Resources) -> list[dict[str, Any]]:
     """Incident types (code, names, default priority), emergencies first."""
-    return store.incident_types(db)
+    return list(res.incident_types())
 
 
-def known_types(db: Database) -> dict[str, int]:
-    """Incident type code → default priority (cached per process for a few seconds)."""
-    now = time.monotonic()
-    hit = _TYPES_CACHE.get(db.url)
-    if hit is None or now - hit[0] > TYPES_CACHE_S:
-        hit = (now, {r["code"]: int(r["default_priority"]) for r in store.incident_types(db)})
-        _TYPES_CACHE[db.url] = hit
-    return dict(hit[1])
-
-
-#: Incident types are reference data edited by administrators; a few seconds' staleness is fine.
-TYPES_CACHE_S = 10.0
-_TYPES_CACHE: dict[str, tuple[float, dict[str, int]]] = {}
+def known_types(res: Resources) -> dict[str, int]:
+    """Incident type code → default priority."""
+    return res.known_types()
 
 
 # --- places ---------------------------------------------------------------------------------------------
@@ -118,9 +107,9 @@ def _entry(row: Mapping[str, Any]) -> TimelineEntry:
                          callsign=row["callsign"], data=dict(row["data"] or {}))
 
 
-def prepare_incident(db: Database, data: Mapping[str, Any]) -> NewIncident:
+def prepare_incident(db: Database, res: Resources, data: Mapping[str, Any]) -> NewIncident:
     """Validate a create request against the incident types in the database."""
-    return validation.new_incident(data, known_types=known_types(db))
+    return validation.new_incident(data, known_types=res.known_types())
 
 
 def create_incident(db: Database, new: NewIncident, actor: Actor) -> Incident:
@@ -211,18 +200,7 @@ def close_incident(db: Database, incident_id: int, outcome: Any, actor: Actor, *
 
 
 # --- recommendations ----------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def travel_graph() -> Any:
-    """The routing graph, loaded once per process (read-only; road network when imported)."""
-    from routing.graph import load_graph
-
-    t0 = time.perf_counter()
-    graph = load_graph()
-    log.info("travel graph (%s) loaded in %.2f s", getattr(graph, "model", "?"), time.perf_counter() - t0)
-    return graph
-
-
-def recommend_for_incident(db: Database, incident_id: int) -> dict[str, Any]:
+def recommend_for_incident(db: Database, res: Resources, incident_id: int) -> dict[str, Any]:
     """Ranked suitable units for an incident, per its type's response plan (routing package).
 
     Units are placed at their last reported position, or at their home station when they have
@@ -251,7 +229,7 @@ def recommend_for_incident(db: Database, incident_id: int) -> dict[str, Any]:
     ]
     busy = _busy_units(db, positions, incident_id)
     try:
-        result = recommend(travel_graph(), (float(inc["lon"]), float(inc["lat"])), plan, positions,
+        result = recommend(res.graph(), (float(inc["lon"]), float(inc["lat"])), plan, positions,
                            incident_id=incident_id, busy=busy)
     except RoutingError as exc:
         raise RecommendationError(str(exc)) from exc
@@ -390,7 +368,7 @@ def plan_selection(recommendation: Mapping[str, Any]) -> list[tuple[int, float |
     return chosen
 
 
-def assign_plan(db: Database, incident_id: int, actor: Actor) -> list[Assignment]:
+def assign_plan(db: Database, res: Resources, incident_id: int, actor: Actor) -> list[Assignment]:
     """Assign the recommended units that fill the incident type's response plan, in one action.
 
     Units already on the incident count towards the plan; only what is missing is assigned.
@@ -401,7 +379,7 @@ def assign_plan(db: Database, incident_id: int, actor: Actor) -> list[Assignment
         Nothing to assign (the plan is empty or already fulfilled, or no suitable unit is
         available), or a chosen unit was taken meanwhile (nothing is assigned then).
     """
-    rec = recommend_for_incident(db, incident_id)
+    rec = recommend_for_incident(db, res, incident_id)
     if rec.get("plan_fulfilled"):
         raise ConflictError("the response plan is already fulfilled by the units on this incident")
     chosen = plan_selection(rec)
@@ -566,7 +544,7 @@ class CrewView:
     route_error: str | None = None
 
 
-def crew_view(db: Database, unit_id: int) -> CrewView:
+def crew_view(db: Database, res: Resources, unit_id: int) -> CrewView:
     """The unit, its active assignment's incident, and the quickest route from its position.
 
     Raises
@@ -581,13 +559,13 @@ def crew_view(db: Database, unit_id: int) -> CrewView:
     if unit["lon"] is None or unit["lat"] is None:
         return CrewView(unit=unit, detail=detail, route=None, route_error="the unit has no known position")
     try:
-        route = route_between((float(unit["lon"]), float(unit["lat"])), (detail.incident.lon, detail.incident.lat))
+        route = route_between(res, (float(unit["lon"]), float(unit["lat"])), (detail.incident.lon, detail.incident.lat))
     except RecommendationError as exc:
         return CrewView(unit=unit, detail=detail, route=None, route_error=str(exc))
     return CrewView(unit=unit, detail=detail, route=route)
 
 
-def route_between(origin: tuple[float, float], destination: tuple[float, float]) -> dict[str, Any]:
+def route_between(res: Resources, origin: tuple[float, float], destination: tuple[float, float]) -> dict[str, Any]:
     """The quickest route between two (lon, lat) points on the travel graph.
 
     Returns ``{"model", "eta_s", "distance_m", "geometry": GeoJSON LineString}``.
@@ -601,7 +579,7 @@ def route_between(origin: tuple[float, float], destination: tuple[float, float])
     from routing.travel import route
 
     try:
-        r = route(travel_graph(), origin, destination)
+        r = route(res.graph(), origin, destination)
     except RoutingError as exc:
         raise RecommendationError(str(exc)) from exc
     coords = [[round(x, 6), round(y, 6)] for x, y in r.geometry.coords]
@@ -609,7 +587,7 @@ def route_between(origin: tuple[float, float], destination: tuple[float, float])
             "geometry": {"type": "LineString", "coordinates": coords}}
 
 
-def assigned_routes(db: Database, incident_id: int) -> list[dict[str, Any]]:
+def assigned_routes(db: Database, res: Resources, incident_id: int) -> list[dict[str, Any]]:
     """Routes of the units on an incident that have not arrived yet (dispatched or en route).
 
     Each: ``{"unit_id", "callsign", "status", "eta_s", "distance_m", "route"}``; a unit whose
@@ -623,7 +601,7 @@ def assigned_routes(db: Database, incident_id: int) -> list[dict[str, Any]]:
         if u["lon"] is None or u["lat"] is None:
             continue
         try:
-            r = route_between((float(u["lon"]), float(u["lat"])), (float(inc["lon"]), float(inc["lat"])))
+            r = route_between(res, (float(u["lon"]), float(u["lat"])), (float(inc["lon"]), float(inc["lat"])))
         except RecommendationError:
             continue
         out.append({"unit_id": int(u["id"]), "callsign": u["callsign"], "status": u["status"],

@@ -1,0 +1,1 @@
+"""Use cases between the edge (pages, API) and the store/domain: transactions, orchestration, invalidation."""
