@@ -113,7 +113,13 @@ def record_event(db: Database, *, kind: str, actor: str, actor_user_id: int | No
                  data: dict[str, Any] | None = None) -> None:
     """Append an audit event not tied to an incident (login, logout, …)."""
     with db.transaction() as cur:
-        cur.execute(
-            "INSERT INTO events (kind, at, actor, actor_user_id, data) VALUES (%s, now(), %s, %s, %s)",
-            (kind, actor, actor_user_id, Jsonb(data or {})),
-        )
+        record_event_in(cur, kind=kind, actor=actor, actor_user_id=actor_user_id, data=data)
+
+
+def record_event_in(cur: Any, *, kind: str, actor: str, actor_user_id: int | None = None,
+                    data: dict[str, Any] | None = None) -> None:
+    """Same as :func:`record_event`, inside the caller's transaction."""
+    cur.execute(
+        "INSERT INTO events (kind, at, actor, actor_user_id, data) VALUES (%s, now(), %s, %s, %s)",
+        (kind, actor, actor_user_id, Jsonb(data or {})),
+    )
