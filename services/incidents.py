@@ -32,6 +32,7 @@ from incidents.model import (
     transition_allowed,
 )
 from store import geo, search
+from store import idempotency as store_idempotency
 from store import incidents as store
 from store._errors import ConflictError, InvalidTransitionError, NotFoundError, UnitNotAvailableError
 from services.resources import Resources
@@ -112,18 +113,28 @@ def prepare_incident(db: Database, res: Resources, data: Mapping[str, Any]) -> N
     return validation.new_incident(data, known_types=res.known_types())
 
 
-def create_incident(db: Database, new: NewIncident, actor: Actor) -> Incident:
+def create_incident(db: Database, new: NewIncident, actor: Actor, *,
+                    idempotency: IdempotencyKey | None = None) -> Incident:
     """Store the call and the incident, flag a possible duplicate, write the three events.
 
     The call is received at ``new.call_received_at`` (or now) and answered at
     ``new.call_answered_at`` (or when received, if given, else now). A possible duplicate is an
     open incident of the same type within 200 m whose call came within 15 minutes of this one.
+    With an ``idempotency`` key seen before, nothing is written and the first incident is returned.
     """
-    row = store.create_incident(
-        db, incident_type=new.incident_type, priority=new.priority, lon=new.lon, lat=new.lat,
+    params = store.create_params(
+        incident_type=new.incident_type, priority=new.priority, lon=new.lon, lat=new.lat,
         description=new.description, address=new.address, caller_phone=new.caller_phone,
         received_at=new.call_received_at, answered_at=new.call_answered_at, actor=actor.name,
         user_id=actor.user_id, radius_m=DUPLICATE_RADIUS_M, window_s=DUPLICATE_WINDOW_S)
+    with db.transaction() as cur:
+        if idempotency is not None:
+            first = _replay(cur, idempotency, "create_incident")
+            if first is not None:
+                return _incident(store.incident_row(cur, int(first["incident_id"])))
+        row = store.create_incident_in(cur, params)
+        if idempotency is not None:
+            _remember(cur, idempotency, "create_incident", {"incident_id": int(row["id"])})
     return _incident(row)
 
 
@@ -147,7 +158,8 @@ def timeline(db: Database, incident_id: int) -> list[TimelineEntry]:
 
 
 def close_incident(db: Database, incident_id: int, outcome: Any, actor: Actor, *,
-                   note: Any = None, duplicate_of: Any = None) -> Incident:
+                   note: Any = None, duplicate_of: Any = None,
+                   idempotency: IdempotencyKey | None = None) -> Incident:
     """Close with an outcome; units still on it are cleared (each with its own event).
 
     Raises
@@ -175,6 +187,8 @@ def close_incident(db: Database, incident_id: int, outcome: Any, actor: Actor, *
         except NotFoundError:
             raise validation.fail("duplicate_of", f"insiden {dup_v} tidak ada", f"incident {dup_v} does not exist") from None
     with db.transaction() as cur:
+        if idempotency is not None and _replay(cur, idempotency, "close") is not None:
+            return _incident(store.incident_row(cur, incident_id))
         inc = store.lock_incident(cur, incident_id)
         if inc["status"] != "open":
             raise ConflictError(f"incident {incident_id} is already closed")
@@ -196,6 +210,8 @@ def close_incident(db: Database, incident_id: int, outcome: Any, actor: Actor, *
             data["duplicate_of"] = dup_v
         store.append_event(cur, kind="incident_closed", at=now, incident_id=incident_id, actor=actor.name,
                            actor_user_id=actor.user_id, data=data)
+        if idempotency is not None:
+            _remember(cur, idempotency, "close", {"incident_id": incident_id})
         return _incident(store.incident_row(cur, incident_id))
 
 
@@ -319,8 +335,11 @@ def assign_unit(db: Database, incident_id: int, unit_id: int, actor: Actor, *,
 
 
 def assign_units(db: Database, incident_id: int, units: Sequence[tuple[int, float | None]],
-                 actor: Actor) -> list[Assignment]:
-    """Assign several units in one transaction: all of them, or none (a 409 names the first taken)."""
+                 actor: Actor, *, idempotency: IdempotencyKey | None = None) -> list[Assignment]:
+    """Assign several units in one transaction: all of them, or none (a 409 names the first taken).
+
+    With an ``idempotency`` key seen before, nothing is written and the first assignments are returned.
+    """
     wanted = [int(u) for u, _ in units]
     if not wanted:
         raise validation.fail("unit_ids", "tidak ada unit yang dipilih", "no unit given")
@@ -328,6 +347,11 @@ def assign_units(db: Database, incident_id: int, units: Sequence[tuple[int, floa
         raise validation.fail("unit_ids", "unit yang sama disebut dua kali", "a unit is listed twice")
     etas = {int(u): e for u, e in units}
     with db.transaction() as cur:
+        if idempotency is not None:
+            first = _replay(cur, idempotency, "assign")
+            if first is not None:
+                ids = {int(i) for i in first["assignment_ids"]}
+                return [_assignment(r) for r in store.assignments_of_incident_in(cur, incident_id) if int(r["id"]) in ids]
         inc = store.lock_incident(cur, incident_id)
         if inc["status"] != "open":
             raise ConflictError(f"incident {incident_id} is closed")
@@ -349,6 +373,8 @@ def assign_units(db: Database, incident_id: int, units: Sequence[tuple[int, floa
                                       callsign=rows[uid]["callsign"], unit_type=rows[uid]["unit_type"],
                                       status="dispatched", assigned_at=a["assigned_at"], eta_s=etas.get(uid)))
         store.set_incident_first(cur, incident_id, "first_dispatched_at", now)
+        if idempotency is not None:
+            _remember(cur, idempotency, "assign", {"assignment_ids": [a.id for a in created]})
     return created
 
 
@@ -616,3 +642,31 @@ __all__ = [
     "get_incident", "incident_types", "list_incidents", "locate", "recommend_for_incident",
     "record_position", "search_places", "set_unit_status", "timeline", "unassign", "version",
 ]
+
+
+# --- idempotent retries ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A client's ``Idempotency-Key`` for one request: who sent it and a hash of what it asked."""
+
+    key: str
+    principal: str
+    request_hash: str
+
+
+class IdempotencyMismatchError(Exception):
+    """The key was used before for a different request."""
+
+
+def _replay(cur: Any, idem: IdempotencyKey, scope: str) -> dict[str, Any] | None:
+    first = store_idempotency.claim(cur, scope, idem.principal, idem.key)
+    if first is None:
+        return None
+    if first["request_hash"] != idem.request_hash:
+        raise IdempotencyMismatchError(f"Idempotency-Key {idem.key!r} was used for a different request")
+    result: dict[str, Any] = first["result"]
+    return result
+
+
+def _remember(cur: Any, idem: IdempotencyKey, scope: str, result: dict[str, Any]) -> None:
+    store_idempotency.save(cur, scope, idem.principal, idem.key, idem.request_hash, result)

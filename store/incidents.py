@@ -371,16 +371,32 @@ def create_incident(
     ``received_at`` defaults to now, ``answered_at`` to ``received_at``. Returns the incident row
     (as :data:`_INCIDENT_BY_ID` would) with ``possible_duplicate_of``.
     """
-    params = {"type": incident_type, "priority": priority, "lon": lon, "lat": lat, "description": description,
-              "address": address, "phone": caller_phone, "received": received_at, "answered": answered_at,
-              "actor": actor, "user_id": user_id, "radius_m": radius_m, "window_s": window_s,
-              "created_data": Jsonb({"type": incident_type, "priority": priority, "lon": lon, "lat": lat})}
+    params = create_params(incident_type=incident_type, priority=priority, lon=lon, lat=lat,
+                           description=description, address=address, caller_phone=caller_phone,
+                           received_at=received_at, answered_at=answered_at, actor=actor, user_id=user_id,
+                           radius_m=radius_m, window_s=window_s)
     with db.transaction() as cur:
-        cur.execute(_CREATE_INCIDENT, params)
-        row = dict(cur.fetchone())
+        return create_incident_in(cur, params)
+
+
+def create_incident_in(cur: psycopg.Cursor[Any], params: dict[str, Any]) -> dict[str, Any]:
+    """:func:`create_incident` inside the caller's transaction (``params`` as built there)."""
+    cur.execute(_CREATE_INCIDENT, params)
+    row = dict(cur.fetchone())
     if row.pop("events_written") != 3:
         raise StoreError("incident creation wrote an incomplete event history")
     return row
+
+
+def create_params(*, incident_type: str, priority: int, lon: float, lat: float, description: str | None,
+                  address: str | None, caller_phone: str | None, received_at: datetime | None,
+                  answered_at: datetime | None, actor: str, user_id: int | None, radius_m: float,
+                  window_s: float) -> dict[str, Any]:
+    """Bound parameters of the incident-creating statement."""
+    return {"type": incident_type, "priority": priority, "lon": lon, "lat": lat, "description": description,
+            "address": address, "phone": caller_phone, "received": received_at, "answered": answered_at,
+            "actor": actor, "user_id": user_id, "radius_m": radius_m, "window_s": window_s,
+            "created_data": Jsonb({"type": incident_type, "priority": priority, "lon": lon, "lat": lat})}
 
 
 def incident_row(cur: psycopg.Cursor[Any], incident_id: int) -> dict[str, Any]:
@@ -439,8 +455,12 @@ def timeline(db: Database, incident_id: int) -> list[dict[str, Any]]:
 
 def assignments_of_incident(db: Database, incident_id: int) -> list[dict[str, Any]]:
     with db.transaction() as cur:
-        cur.execute(_ASSIGNMENTS_OF_INCIDENT, (incident_id,))
-        return [dict(r) for r in cur.fetchall()]
+        return assignments_of_incident_in(cur, incident_id)
+
+
+def assignments_of_incident_in(cur: psycopg.Cursor[Any], incident_id: int) -> list[dict[str, Any]]:
+    cur.execute(_ASSIGNMENTS_OF_INCIDENT, (incident_id,))
+    return [dict(r) for r in cur.fetchall()]
 
 
 def incident_detail_rows(db: Database, incident_id: int) -> tuple[dict[str, Any], list[dict[str, Any]],
