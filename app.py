@@ -70,11 +70,17 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> dash.Dash:
     server = flask.Flask(__name__, template_folder=str(ROOT_DIR / "templates"))
     server.config.update(SECRET_KEY=_secret_key(settings), K112_DEFAULT_LANG=settings.default_language,
                          MAX_CONTENT_LENGTH=20 * 1024 * 1024, JSON_SORT_KEYS=False)
-    db = Database(settings.database_url, min_size=1, max_size=settings.pool_max_size)
+    db = Database(settings.app_database_url or settings.database_url, min_size=1,
+                  max_size=settings.pool_max_size, statement_timeout_s=settings.statement_timeout_s or None)
     server.extensions[EXTENSION_KEY] = AppState(settings=settings, db=db, resources=Resources(db))
 
-    from web import auth as web_auth, health
+    from web import auth as web_auth, health, security
 
+    if settings.trust_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    security.register(server, basemap=settings.basemap, secure_cookies=settings.secure_cookies)
     web_auth.register(server)
     health.register(server)
     import api
@@ -88,6 +94,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = serve_layout
+    web_auth.check_callback_roles(app)   # deny by default: every server-side callback has a role rule
     return app
 
 
@@ -115,8 +122,9 @@ def serve_layout() -> Any:
                           className="k112-user"),
                 html.A("English" if other == "en" else "Bahasa Indonesia", href=f"/lang/{other}",
                        id="lang-switch", className="k112-lang-switch"),
-                html.A(tr("Keluar", "Log out", lang), href="/logout", id="logout",
-                       className="k112-logout"),
+                html.Form(html.Button(tr("Keluar", "Log out", lang), type="submit", id="logout",
+                                      className="k112-logout"),
+                          method="POST", action="/logout", className="k112-logout-form"),
             ], className="k112-header-right"),
         ], className="k112-header"),
         html.Main(dash.page_container, className="k112-main"),
@@ -138,24 +146,26 @@ def prepare_database(settings: Settings) -> tuple[str, Any]:
     url = settings.database_url
     if not url:
         cluster = EmbeddedCluster(settings.embedded_pg_dir, port=settings.embedded_pg_port)
-        url = cluster.ensure()
+        url = cluster.ensure_owned()   # owner role: migrations and seeding
     else:
         check_connection(url)
     db = Database(url, max_size=4)
     try:
-        facts = bootstrap.prepare(db)
+        facts = bootstrap.prepare(db, app_url=settings.app_database_url,
+                                  secrets_dir=cluster.data_dir if cluster is not None else VAR_DIR)
+        app_url = str(facts.pop("app_url"))   # the web app's role (no ALTER/DROP, events append-only)
         log.info("database ready: %s", facts)
         if settings.seed_demo:
             _seed_demo(db, settings)
         _first_run_accounts(db)
     finally:
         db.close()
-    return url, cluster
+    return app_url, cluster
 
 
 def _seed_demo(db: Database, settings: Settings) -> None:
     try:
-        from store import demo
+        import demo
     except ImportError:
         log.warning("demo data generator not available; skipping seeding")
         return
@@ -228,19 +238,27 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)  # also when started in the background (SIGINT ignored)
+    supervisor = None
+    if cluster is not None:   # restart the embedded PostgreSQL if its postmaster dies
+        from store.cluster import start_supervisor
+
+        supervisor = start_supervisor(cluster)
     print(f"Kendari 112 ready after {time.perf_counter() - t0:.1f} s: http://{settings.host}:{settings.port}",
           flush=True)
     try:
         from waitress import serve
 
         serve(app.server, host=settings.host, port=settings.port, threads=16, ident="kendari112",
-              _quiet=True)
+              connection_limit=settings.connection_limit, channel_timeout=settings.channel_timeout_s,
+              cleanup_interval=5, _quiet=True)
     except KeyboardInterrupt:
         log.info("stopping on signal")
     except OSError as exc:
         print(f"error: cannot serve on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 2
     finally:
+        if supervisor is not None:
+            supervisor.stop()
         app.server.extensions[EXTENSION_KEY].db.close()
         if cluster is not None and cluster.started_here:
             cluster.stop()

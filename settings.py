@@ -32,7 +32,13 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     #: Server URL; ``None`` means the embedded PostgreSQL + PostGIS cluster under ``var/``.
+    #: With ``main`` this is the owner role (migrations, seeding); the web app connects with
+    #: ``app_database_url`` (given, or derived at start-up as the role ``k112_app``).
     database_url: str | None = None
+    #: The application role's URL (no ALTER/DROP, events append-only); ``None``: derived or same.
+    app_database_url: str | None = None
+    #: Server-side statement timeout of the web app's connections (seconds; 0: none).
+    statement_timeout_s: float = 30.0
     #: TCP port of the embedded cluster (loopback only).
     embedded_pg_port: int = 54329
     embedded_pg_dir: Path = VAR_DIR / "pg"
@@ -50,6 +56,13 @@ class Settings:
     pool_min_size: int = 1
     pool_max_size: int = 10
     session_hours: int = 12
+    #: ``auto`` (Secure cookies when the request came over HTTPS), ``always`` or ``never``.
+    secure_cookies: str = "auto"
+    #: Trust one reverse proxy's ``X-Forwarded-For/-Proto/-Host`` (only behind nginx/Caddy).
+    trust_proxy: bool = False
+    #: Built-in server: most open connections, and seconds an idle or half-open one is kept.
+    connection_limit: int = 400
+    channel_timeout_s: int = 15
     debug: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -65,6 +78,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         host=env.get("HOST", "127.0.0.1"),
         port=int(env.get("PORT", "8050")),
         database_url=env.get("DATABASE_URL") or None,
+        app_database_url=env.get("KENDARI112_APP_DATABASE_URL") or None,
+        statement_timeout_s=float(env.get("KENDARI112_STATEMENT_TIMEOUT_S", "30")),
         embedded_pg_port=int(env.get("KENDARI112_PG_PORT", "54329")),
         embedded_pg_dir=Path(env.get("KENDARI112_PG_DIR", str(VAR_DIR / "pg"))),
         secret_key=env.get("KENDARI112_SECRET_KEY") or None,
@@ -76,4 +91,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         demo_months=int(env.get("KENDARI112_DEMO_MONTHS", "12")),
         pool_max_size=int(env.get("KENDARI112_POOL_MAX", "10")),
         debug=_env_bool(env.get("KENDARI112_DEBUG"), False),
+        secure_cookies=env.get("KENDARI112_SECURE_COOKIES", "auto"),
+        trust_proxy=_env_bool(env.get("KENDARI112_TRUST_PROXY"), False),
+        connection_limit=int(env.get("KENDARI112_CONNECTION_LIMIT", "400")),
+        channel_timeout_s=int(env.get("KENDARI112_CHANNEL_TIMEOUT_S", "15")),
     )

@@ -21,15 +21,23 @@ def app_env(module_db: Database) -> Iterator[dict]:
     app.server.extensions["kendari112"].db.close()
 
 
+SAME_ORIGIN = {"Origin": "http://localhost"}
+
+
 def login(client, username: str, password: str = "secret-pass"):
     return client.post("/login", data={"username": username, "password": password})
 
 
 def test_healthz_reports_database(app_env) -> None:
-    resp = app_env["server"].test_client().get("/healthz")
+    client = app_env["server"].test_client()
+    resp = client.get("/healthz")
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["app"] == "ok" and body["database"]["status"] == "ok"
+    assert "postgis" not in body["database"] and "server" not in body["database"]   # versions: admins only
+    assert client.get("/readyz").status_code == 200
+    login(client, "admin1")
+    body = client.get("/healthz").get_json()
     assert body["database"]["postgis"].startswith("3.")
 
 
@@ -58,7 +66,9 @@ def test_login_sets_server_side_session(app_env) -> None:
     with app_env["db"].transaction() as cur:
         cur.execute("SELECT count(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'planner1'")
         assert cur.fetchone()["n"] >= 1
-    client.get("/logout")
+    client.get("/logout")                         # a link or prefetch does not end the session
+    assert client.get("/").status_code == 200
+    client.post("/logout", headers={"Origin": "http://localhost"})
     assert client.get("/").status_code == 302
 
 
@@ -126,12 +136,12 @@ def _admin_callback_payload() -> dict:
 def test_callbacks_check_the_role_on_the_server(app_env) -> None:
     client = app_env["server"].test_client()
     login(client, "planner1")
-    resp = client.post("/_dash-update-component", json=_admin_callback_payload())
+    resp = client.post("/_dash-update-component", json=_admin_callback_payload(), headers=SAME_ORIGIN)
     assert resp.status_code == 204                       # refused: no update, nothing created
     with app_env["db"].transaction() as cur:
         cur.execute("SELECT count(*) AS n FROM users WHERE username = 'intruder'")
         assert cur.fetchone()["n"] == 0
     admin = app_env["server"].test_client()
     login(admin, "admin1")
-    resp = admin.post("/_dash-update-component", json=_admin_callback_payload())
+    resp = admin.post("/_dash-update-component", json=_admin_callback_payload(), headers=SAME_ORIGIN)
     assert resp.status_code == 200 and "intruder" in resp.get_data(as_text=True)
