@@ -63,7 +63,7 @@ def _prepared(name: str, *, fresh: bool = False) -> Any:
 
 
 def _seed_million(db: Any) -> dict[str, Any]:
-    from store import demo
+    import demo
 
     with db.transaction() as cur:
         cur.execute("SELECT count(*) AS n, min(created_at) AS lo, max(created_at) AS hi FROM incidents")

@@ -65,7 +65,7 @@ def run(*, write: bool = True, n_incidents: int = N_INCIDENTS) -> dict[str, Any]
     from services import planning as service
     from planning import siting as sit
     from routing.graph import load_graph
-    from store import demo
+    import demo
     from store.bootstrap import prepare
     from store.db import Database
 

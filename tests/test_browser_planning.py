@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def planning_app(module_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     """The app on a database with a year of synthetic history (4,000 incidents, no event rows)."""
-    from store import demo
+    import demo
 
     demo.seed(module_db, seed=112, months=12, n_incidents=4000, with_events=False)
     app = start_live_app(module_db, tmp_path_factory.mktemp("planning-live"))

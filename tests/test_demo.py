@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pytest
 
-from incidents import demo as gen
+import demo as gen
 from store import ConflictError, Database
 from store import demo as store_demo
 from tests.conftest import drop_database, make_database
 
 #: 1 Nov 2026 00:00 WITA: the year of history is Nov 2025 .. Oct 2026, twelve full local months.
-NOW = datetime(2026, 10, 31, 16, 0, tzinfo=timezone.utc)
-SHORT_NOW = datetime(2026, 3, 15, 4, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
+SHORT_NOW = datetime(2026, 3, 15, 4, 30, tzinfo=UTC)
 
 
 def _rows(db: Database, query: str, params: Any = None) -> list[dict[str, Any]]:
@@ -34,7 +34,7 @@ def _one(db: Database, query: str, params: Any = None) -> Any:
 @pytest.fixture(scope="module")
 def year_db(module_db: Database) -> Database:
     """The full demo: 12 months of history, seeded once for the module."""
-    counts = store_demo.seed_if_empty(module_db, seed=112, months=12, now=NOW)
+    counts = gen.seed_if_empty(module_db, seed=112, months=12, now=NOW)
     assert counts["incidents"] > 20_000
     return module_db
 
@@ -42,7 +42,7 @@ def year_db(module_db: Database) -> Database:
 @pytest.fixture(scope="module")
 def inputs(module_db: Database) -> gen.DemoInputs:
     with module_db.transaction() as cur:
-        return store_demo.load_inputs(cur)
+        return gen.load_inputs(cur)
 
 
 @pytest.fixture
@@ -117,17 +117,17 @@ _EVENT_ROWS = "SELECT kind, at, data FROM events ORDER BY id"
 
 
 def test_seeding_is_deterministic_and_runs_once(db: Database, second_db: Database) -> None:
-    first = store_demo.seed_if_empty(db, seed=5, months=1, now=SHORT_NOW)
-    second = store_demo.seed_if_empty(second_db, seed=5, months=1, now=SHORT_NOW)
+    first = gen.seed_if_empty(db, seed=5, months=1, now=SHORT_NOW)
+    second = gen.seed_if_empty(second_db, seed=5, months=1, now=SHORT_NOW)
     assert first == second and first["incidents"] > 1_000
     for query in (_INCIDENT_ROWS, _ASSIGNMENT_ROWS, _EVENT_ROWS,
                   "SELECT callsign, status, ST_AsEWKB(position) AS p FROM units ORDER BY callsign"):
         assert _rows(db, query) == _rows(second_db, query)
     # a second start finds data and does nothing; seed() refuses to write on top
-    assert store_demo.seed_if_empty(db, seed=6, months=1, now=SHORT_NOW) == {}
+    assert gen.seed_if_empty(db, seed=6, months=1, now=SHORT_NOW) == {}
     assert _one(db, "SELECT count(*) FROM incidents") == first["incidents"]
     with pytest.raises(ConflictError):
-        store_demo.seed(db, seed=6, months=1, now=SHORT_NOW)
+        gen.seed(db, seed=6, months=1, now=SHORT_NOW)
 
 
 @pytest.mark.parametrize("superuser", [True, False], ids=["unchecked", "checked"])
@@ -136,7 +136,7 @@ def test_bulk_seed_writes_exact_count_and_restores_indexes(db: Database, superus
     if not superuser:   # as an ordinary table owner: foreign keys checked, only the trigger is off
         monkeypatch.setattr(store_demo, "_IS_SUPERUSER", "SELECT false AS superuser")
     indexes_before = _rows(db, _INDEXES)
-    counts = store_demo.seed(db, seed=3, months=2, now=SHORT_NOW, n_incidents=3_000, with_events=False, bulk=True)
+    counts = gen.seed(db, seed=3, months=2, now=SHORT_NOW, n_incidents=3_000, with_events=False, bulk=True)
     assert counts["incidents"] == 3_000 and counts["events"] == 0
     assert _one(db, "SELECT tgenabled FROM pg_trigger WHERE tgname = 'incidents_place_trg'") == "O"
     assert _rows(db, _INDEXES) == indexes_before
@@ -294,7 +294,7 @@ def test_no_incident_outside_the_city_and_denser_in_the_centre(year_db: Database
           FROM kecamatan kc LEFT JOIN incidents i ON i.kecamatan_kode = kc.kode GROUP BY kc.nama, kc.area_km2""")
     density = {r["nama"]: r["per_km2"] for r in rows}
     assert all(v > 0 for v in density.values())                 # every kecamatan has incidents
-    assert max(density, key=density.get) == "Kadia"
+    assert max(density, key=density.get) == "Kadia"  # type: ignore[arg-type]
     assert density["Kadia"] > 5 * min(density["Baruga"], density["Nambo"])
     # every kelurahan has some, and not in proportion to area alone
     per_kel = _rows(year_db, """
@@ -476,3 +476,24 @@ def test_full_year_row_counts_are_reported(year_db: Database) -> None:
     assert 50_000 <= counts["calls"] <= 72_000
     assert 20_000 <= counts["incidents"] <= 32_000
     assert math.isclose(counts["assignments"] / counts["incidents"], 0.55, abs_tol=0.15)
+
+
+# --- Progress -------------------------------------------------------------------------------------
+def test_generator_reports_each_stage_with_rows_and_time(inputs: gen.DemoInputs) -> None:
+    lines: list[str] = []
+    data = gen.generate(inputs, seed=7, months=1, now=SHORT_NOW, progress=lines.append)
+    stages = [line.split("  ")[1].strip() for line in lines]
+    assert stages == ["geography", "fleet", "incidents", "unit timelines", "calls", "unit state", "events"]
+    assert f"{data.counts()['incidents']:,} incidents" in lines[2]
+    assert all(line.endswith(" s") for line in lines)
+
+
+def test_seeding_prints_progress_to_the_terminal(db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    counts = gen.seed_if_empty(db, seed=9, months=1, now=SHORT_NOW)
+    out = capsys.readouterr().out.splitlines()
+    assert all(line.startswith("demo data: ") for line in out)
+    assert any("write events" in line and f"{counts['events']:,} rows" in line for line in out)
+    assert out[-1].startswith("demo data: written in ") and f"{counts['incidents']:,} incidents" in out[-1]
+    # a database that holds data prints nothing
+    assert gen.seed_if_empty(db, seed=9, months=1, now=SHORT_NOW) == {}
+    assert capsys.readouterr().out == ""
