@@ -86,6 +86,10 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> dash.Dash:
     import api
 
     api.register(server)
+    from web import input_guard, outage
+
+    input_guard.register(server)
+    outage.register(server)
 
     app = dash.Dash(
         __name__, server=server, use_pages=True, pages_folder=str(ROOT_DIR / "pages"),

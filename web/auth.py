@@ -11,10 +11,11 @@ import flask
 from dash import html
 from dash.exceptions import PreventUpdate
 
-from services import accounts
 from i18n import LANG_COOKIE, LANGUAGES
-from web.lang import current_lang, tr
+from services import accounts
+from store._errors import DatabaseUnavailableError
 from web.context import current_user, get_db, get_settings
+from web.lang import current_lang, tr
 from web.security import cookies_secure
 
 SESSION_COOKIE = "k112_session"
@@ -45,8 +46,13 @@ def _safe_next(target: str | None) -> str:
 def load_user() -> flask.Response | None:
     """before_request: attach the session's user; refuse anonymous access to the app."""
     cookie = flask.request.cookies.get(SESSION_COOKIE)
-    flask.g.k112_user = accounts.session_user(get_db(), cookie) if cookie else None
     path = flask.request.path
+    try:
+        flask.g.k112_user = accounts.session_user(get_db(), cookie) if cookie else None
+    except DatabaseUnavailableError:
+        if not path.startswith(_PUBLIC_PREFIXES):
+            raise  # answered 503 by web.outage
+        flask.g.k112_user = None
     if flask.g.k112_user is not None or path.startswith(_PUBLIC_PREFIXES):
         return None
     if path.startswith("/_dash-") or path.startswith("/_reload-hash"):
