@@ -259,6 +259,7 @@ def document() -> dict[str, Any]:
                           **_errors(401, 403, 404, 409, 422)}}},
     }
     paths.update(_other_paths())
+    paths.update(_network_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kendari 112 incident command API", "version": "1.0.0",
@@ -356,6 +357,53 @@ def _other_paths() -> dict[str, Any]:
                            _q("bands", "Band limits in minutes, e.g. 4,8,15"), *_PLANNING_QUERY],
             "responses": {"200": _ok("Bands with shares of land, kelurahan and incidents", _OBJECT),
                           **_errors(401, 403, 422, 503)}}},
+    }
+
+
+def _network_paths() -> dict[str, Any]:
+    """The travel network in use and its corrections."""
+    cid = [{"name": "correction_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}]
+    point = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
+             "description": "[lon, lat]"}
+    correction = {"type": "object", "required": ["kind"], "properties": {
+        "kind": {"type": "string", "enum": ["connector", "closure", "speed_factor"]},
+        "name": {"type": "string"}, "reason": {"type": "string"}, "source": {"type": "string"},
+        "connector_kind": {"type": "string", "enum": ["bridge", "ferry", "link"]}, "a": point, "b": point,
+        "length_m": {"type": "number"}, "speed_kmh": {"type": "number"}, "crossing_s": {"type": "number"},
+        "waiting_s": {"type": "number"},
+        "geometry": {"type": "object", "description": "GeoJSON LineString or Polygon (closures)"},
+        "starts_at": _TIME, "ends_at": _TIME, "road_class": {"type": "string"},
+        "start_hour": {"type": "number"}, "end_hour": {"type": "number"}, "factor": {"type": "number"}}}
+    return {
+        "/api/v1/network": {"get": {
+            "summary": "The travel network this worker routes on: model, source, licence, corrections applied",
+            "responses": {"200": _ok("Network summary", _OBJECT), **_errors(401, 403)}}},
+        "/api/v1/network/corrections": {
+            "get": {"summary": "Active and proposed corrections (`?all=1` adds retired ones)",
+                    "parameters": [_q("all", "Include retired corrections", {"type": "string", "enum": ["1"]})],
+                    "responses": {"200": _ok("Corrections", _OBJECT), **_errors(401, 403)}},
+            "post": {"summary": "Add a connector, closure or speed factor (admin); audited; every worker "
+                                "routes with it within a few seconds",
+                     "requestBody": _body(correction, {"kind": "closure", "reason": "flood", "geometry": {
+                         "type": "Polygon", "coordinates": [[[122.505, -3.975], [122.52, -3.975],
+                                                             [122.52, -3.965], [122.505, -3.975]]]},
+                         "ends_at": "2026-12-01T18:00:00+08:00"}),
+                     "responses": {"201": _ok("The stored correction", _OBJECT), **_errors(401, 403, 422)}}},
+        "/api/v1/network/corrections/{correction_id}/retire": {"post": {
+            "summary": "Take a correction out of use (admin); the row and its history stay",
+            "parameters": cid, "responses": {"200": _ok("Retired", _OBJECT), **_errors(401, 403, 404, 409)}}},
+        "/api/v1/network/corrections/{correction_id}/activate": {"post": {
+            "summary": "Put a proposed closure into force (dispatcher)",
+            "parameters": cid, "responses": {"200": _ok("Active", _OBJECT), **_errors(401, 403, 404, 409)}}},
+        "/api/v1/incidents/{incident_id}/proposed-closure": {"post": {
+            "summary": "Propose a closure around a flood or landslide ticket (one action; changes no route "
+                       "until activated)",
+            "parameters": [{"name": "incident_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"201": _ok("The proposed closure", _OBJECT), **_errors(401, 403, 404, 422)}}},
+        "/readyz": {"get": {"summary": "Readiness: 200 when the app can serve, 503 with Retry-After when not",
+                            "security": [],
+                            "responses": {"200": _ok("Ready", _OBJECT), "503": _ok("Not ready", _OBJECT)}}},
     }
 
 

@@ -15,15 +15,22 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from store import geo, resources as store_resources
+from routing.graph import TravelGraph
+from routing.network import ROADS_DIR, NetworkCache, installed_roads, network_summary
+from settings import GEO_DATA_DIR
+from store import geo
+from store import resources as store_resources
 from store import incidents as store_incidents
 from store._errors import StoreError
 from store.db import Database
 
 log = logging.getLogger(__name__)
 
+#: Resources whose version row has another name (stored corrections change the network).
+_VERSION_OF = {"corrections": "network"}
 #: How often a worker compares the versions in the database (the upper bound on staleness).
 DEFAULT_CHECK_INTERVAL_S = 1.0
 
@@ -38,10 +45,10 @@ class Loaded:
     load_s: float
 
 
-def _load_network(_db: Database) -> Any:
-    from routing.graph import load_graph
+def _load_corrections(db: Database) -> Any:
+    from services.corrections import active_corrections
 
-    return load_graph()
+    return tuple(active_corrections(db))
 
 
 class Resources:
@@ -52,26 +59,31 @@ class Resources:
     db
         The app's database.
     network_loader
-        Builds the travel network; receives ``db`` (corrections live there). Defaults to the
-        imported road network when present, else the approximate land lattice.
+        Builds the travel network from ``db``; by default the imported road network when one is
+        installed (``var/roads/``), else the approximate land lattice, with the shipped connectors
+        and the stored corrections in force now (a closure that ends drops out by itself).
     check_interval_s
         Minimum time between two version reads (the bound on how stale a worker can be).
     """
 
     def __init__(self, db: Database, *, network_loader: Callable[[Database], Any] | None = None,
-                 check_interval_s: float = DEFAULT_CHECK_INTERVAL_S) -> None:
+                 check_interval_s: float = DEFAULT_CHECK_INTERVAL_S, geo_dir: Path = GEO_DATA_DIR,
+                 roads_dir: Path = ROADS_DIR) -> None:
         self._db = db
         self._loaders: dict[str, Callable[[Database], Any]] = {
             "catalog": store_incidents.incident_types,
             "facilities": geo.facilities,
             "areas": geo.area_layers,
-            "network": network_loader or _load_network,
+            "corrections": _load_corrections,
         }
+        self._network_loader = network_loader
+        self._network = NetworkCache(directory=geo_dir) if network_loader is None else None
         self._check_interval_s = check_interval_s
         self._lock = threading.Lock()
         self._loaded: dict[str, Loaded] = {}
         self._versions: dict[str, int] = {}
         self._checked_at = float("-inf")
+        self._roads_dir = roads_dir
 
     # --- versions ---------------------------------------------------------------------------------
     def _current_versions(self) -> Mapping[str, int]:
@@ -86,7 +98,7 @@ class Resources:
         return self._versions
 
     def _get(self, name: str) -> Any:
-        version = self._current_versions().get(name, 0)
+        version = self._current_versions().get(_VERSION_OF.get(name, name), 0)
         hit = self._loaded.get(name)
         if hit is not None and hit.version == version:
             return hit.value
@@ -127,8 +139,34 @@ class Resources:
         return value
 
     def graph(self) -> Any:
-        """The travel network in use (imported roads when present, else the approximate lattice)."""
-        return self._get("network")
+        """The travel network in use (imported roads when present, else the approximate lattice), corrected."""
+        if self._network_loader is not None:
+            return self._get_custom_network()
+        corrections = self._get("corrections")
+        roads = installed_roads(self._roads_dir)
+        t0 = time.perf_counter()
+        with self._lock:
+            assert self._network is not None
+            graph = self._network.get(roads_path=roads, corrections=corrections)
+            hit = self._loaded.get("network")
+            if hit is None or hit.value is not graph:
+                version = self._versions.get("network", 0)
+                self._loaded["network"] = Loaded(value=graph, version=version, loaded_at=datetime.now(timezone.utc),
+                                                  load_s=time.perf_counter() - t0)
+        return graph
+
+    def _get_custom_network(self) -> Any:
+        version = self._current_versions().get("network", 0)
+        hit = self._loaded.get("network")
+        if hit is not None and hit.version == version:
+            return hit.value
+        with self._lock:
+            t0 = time.perf_counter()
+            assert self._network_loader is not None
+            value = self._network_loader(self._db)
+            self._loaded["network"] = Loaded(value=value, version=version, loaded_at=datetime.now(timezone.utc),
+                                              load_s=time.perf_counter() - t0)
+            return value
 
     def model_info(self) -> dict[str, Any]:
         """What travel network this process has loaded (without loading it): for ``/healthz``."""
@@ -136,14 +174,10 @@ class Resources:
         if hit is None:
             return {"loaded": False}
         graph = hit.value
-        info: dict[str, Any] = {"loaded": True, "model": getattr(graph, "model", None),
-                                "version": hit.version, "loaded_at": hit.loaded_at.isoformat(),
+        info: dict[str, Any] = {"loaded": True, "version": hit.version, "loaded_at": hit.loaded_at.isoformat(),
                                 "load_s": round(hit.load_s, 3)}
-        n_nodes = getattr(graph, "n_nodes", None)
-        if n_nodes is not None:
-            info["nodes"] = int(n_nodes)
-        for key in ("source", "licence"):
-            value = getattr(graph, key, None)
-            if value:
-                info[key] = value
+        if isinstance(graph, TravelGraph):
+            info.update(network_summary(graph))
+        else:
+            info["model"] = getattr(graph, "model", None)
         return info

@@ -57,3 +57,25 @@ def test_model_info_does_not_load_the_network(db: Database) -> None:
     res.graph()
     info = res.model_info()
     assert info["loaded"] is True and info["version"] >= 1
+
+
+def test_a_stored_closure_reaches_the_network_and_expires(db: Database) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from incidents.model import Actor
+    from services import corrections
+
+    res = Resources(db, check_interval_s=0.0)
+    before = res.graph()
+    now = datetime.now(timezone.utc)
+    area = {"type": "Polygon", "coordinates": [[[122.505, -3.975], [122.52, -3.975], [122.52, -3.965],
+                                                [122.505, -3.965], [122.505, -3.975]]]}
+    view = corrections.create_correction(db, {"kind": "closure", "reason": "flood", "geometry": area,
+                                              "ends_at": (now + timedelta(seconds=2)).isoformat()},
+                                         Actor("admin"))
+    closed = res.graph()
+    assert closed is not before and closed.n_edges < before.n_edges
+    assert any(c.get("id") == view.id for c in closed.meta["corrections"])
+    time.sleep(2.1)
+    reopened = res.graph()
+    assert reopened.n_edges == before.n_edges
