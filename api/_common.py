@@ -1,4 +1,4 @@
-"""API plumbing: bearer tokens, JSON bodies, 422 validation errors, JSON error pages."""
+"""API plumbing: bearer tokens, JSON bodies, typed errors answered as JSON (statuses from web/errors.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from werkzeug.exceptions import HTTPException
 
 from auth.passwords import token_hash
 from store import users
-from store._errors import ConflictError, NotFoundError, StoreError
 from web.context import get_db, get_settings
+from web.errors import EXPECTED, api_answer
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -156,24 +156,21 @@ def install_error_handlers(server: flask.Flask) -> None:
     def _api_error(exc: ApiError) -> Any:
         return respond({"errors": exc.errors}, exc.status)
 
-    @server.errorhandler(NotFoundError)
-    def _not_found(exc: NotFoundError) -> Any:
-        return respond({"errors": [{"field": "", "message": str(exc)}]}, 404)
+    def _typed(exc: Exception) -> Any:
+        # invalid input 422, not found 404, conflict 409, unavailable 503 (web/errors.py)
+        status, errors = api_answer(exc)
+        if status >= 500:
+            log.error("%s on %s: %s", type(exc).__name__, flask.request.path, exc)
+        return respond({"errors": errors}, status)
 
-    @server.errorhandler(ConflictError)
-    def _conflict(exc: ConflictError) -> Any:
-        return respond({"errors": [{"field": "", "message": str(exc)}]}, 409)
+    for family in EXPECTED:
+        server.register_error_handler(family, _typed)
 
     @server.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
         if not wants_json():
             return exc
         return respond({"errors": [{"field": "", "message": exc.description or exc.name}]}, exc.code or 500)
-
-    @server.errorhandler(StoreError)
-    def _store(exc: StoreError) -> Any:
-        log.error("store error on %s: %s", flask.request.path, exc)
-        return respond({"errors": [{"field": "", "message": "database error: " + str(exc)}]}, 503)
 
     @server.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

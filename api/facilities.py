@@ -7,9 +7,8 @@ from typing import Any
 import flask
 from pydantic import BaseModel, ConfigDict
 
-from api._common import ApiError, Principal, json_body, parse, require_token, respond
+from api._common import Principal, json_body, parse, require_token, respond
 from services import admin as admin_ops
-from store import admin as store_admin
 from web.context import get_db
 
 bp = flask.Blueprint("api_facilities", __name__, url_prefix="/api/v1")
@@ -24,16 +23,13 @@ class LocationIn(BaseModel):
 @bp.get("/facilities")
 @require_token("dispatcher", "leadership", "planner")
 def list_facilities(*, principal: Principal) -> Any:
-    return respond({"facilities": store_admin.facilities_for_admin(get_db())})
+    return respond({"facilities": admin_ops.facilities(get_db())})
 
 
 @bp.post("/facilities/<int:facility_id>/location")
 @require_token("admin")
 def correct_location(facility_id: int, *, principal: Principal) -> Any:
     body = parse(LocationIn, json_body())
-    try:
-        row = admin_ops.correct_facility(get_db(), facility_id=facility_id, lat=body.lat, lon=body.lon,
-                                         actor=principal.actor, actor_user_id=principal.user_id)
-    except admin_ops.ValidationFailed as exc:
-        raise ApiError(422, [e.to_dict() for e in exc.errors]) from None
+    row = admin_ops.correct_facility(get_db(), facility_id=facility_id, lat=body.lat, lon=body.lon,
+                                     actor=principal.actor, actor_user_id=principal.user_id)
     return respond(row)

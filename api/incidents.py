@@ -7,10 +7,10 @@ from typing import Annotated, Any
 import flask
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from api._common import ApiError, Principal, error, json_body, parse, require_token, respond
+from api._common import Principal, error, json_body, parse, require_token, respond
 from incidents import validation
-from services import incidents as service
 from incidents.model import Actor
+from services import incidents as service
 from web.context import get_db, get_resources
 
 bp = flask.Blueprint("api_incidents", __name__, url_prefix="/api/v1")
@@ -59,27 +59,11 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(principal.actor, principal.user_id)
 
 
-def validation_error(exc: validation.ValidationFailed) -> ApiError:
-    return ApiError(422, [e.to_dict() for e in exc.errors])
-
-
-@bp.errorhandler(validation.ValidationFailed)
-def _invalid(exc: validation.ValidationFailed) -> Any:
-    return respond({"errors": [e.to_dict() for e in exc.errors]}, 422)
-
-
-@bp.errorhandler(service.RecommendationError)
-def _unroutable(exc: service.RecommendationError) -> Any:
-    return respond({"errors": [{"field": "location", "message": str(exc)}]}, 422)
-
-
 @bp.post("/incidents")
 @require_token(*WRITE_ROLES)
 def create_incident(*, principal: Principal) -> Any:
     body = parse(CreateIncident, json_body())
-    db = get_db()
-    new = service.prepare_incident(db, get_resources(), body.model_dump())
-    incident = service.create_incident(db, new, actor_of(principal))
+    incident = service.create_from_input(get_db(), get_resources(), body.model_dump(), actor_of(principal))
     resp = respond(incident.to_dict(), 201)
     resp.headers["Location"] = f"/api/v1/incidents/{incident.id}"
     return resp

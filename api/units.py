@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from api._common import Principal, error, json_body, parse, require_token, respond
 from incidents import validation
-from services import incidents as service
 from incidents.model import Actor
-from store import geo
+from services import incidents as service
 from web.context import get_db
 
 bp = flask.Blueprint("api_units", __name__, url_prefix="/api/v1")
@@ -31,11 +30,6 @@ class StatusBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: StrictStr
     at: StrictStr | None = None
-
-
-@bp.errorhandler(validation.ValidationFailed)
-def _invalid(exc: validation.ValidationFailed) -> Any:
-    return respond({"errors": [e.to_dict() for e in exc.errors]}, 422)
 
 
 def _unit_json(r: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +52,7 @@ def _own_unit_only(principal: Principal, unit_id: int) -> None:
 @bp.get("/units")
 @require_token("dispatcher", "leadership", "planner", "crew")
 def list_units(*, principal: Principal) -> Any:
-    rows = geo.units(get_db())
+    rows = service.units(get_db())
     return respond({"units": [_unit_json(r) for r in rows]})
 
 

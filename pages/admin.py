@@ -9,34 +9,31 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from i18n import fmt_wita
-from web.lang import current_lang, tr
 from services import admin as admin_ops
-from store import admin as store_admin
-from store import users
-from store._errors import ConflictError, NotFoundError
 from web.auth import callback_roles, page_guard
 from web.context import current_user, get_db
+from web.errors import EXPECTED, field_messages, user_message
+from web.lang import current_lang, tr
 
 dash.register_page(__name__, path="/admin", name="Admin", title="Kendari 112 — Admin")
 
 
-def _facility_table() -> Any:
-    rows = store_admin.facilities_for_admin(get_db())
+def _facility_table(rows: list[dict[str, Any]]) -> Any:
     return html.Table([
         html.Thead(html.Tr([html.Th("ID"), html.Th(tr("Nama", "Name")), html.Th(tr("Jenis", "Kind")),
                             html.Th(tr("Keyakinan lokasi", "Location confidence")), html.Th("Lat"),
                             html.Th("Lon"), html.Th(tr("Dikoreksi", "Corrected"))])),
         html.Tbody([html.Tr([
             html.Td(r["id"]), html.Td(r["name"]), html.Td(r["category"]),
-            html.Td(r["location_confidence"], className="k112-approx" if r["location_confidence"] == "approximate" else ""),
+            html.Td(r["location_confidence"],
+                    className="k112-approx" if r["location_confidence"] == "approximate" else ""),
             html.Td(f"{r['lat']:.6f}"), html.Td(f"{r['lon']:.6f}"),
             html.Td(f"{r['corrected_by']} {fmt_wita(r['corrected_at'])}" if r["corrected_by"] else "—"),
         ]) for r in rows]),
     ], className="k112-table", id="admin-facilities-table")
 
 
-def _plans_table() -> Any:
-    rows = store_admin.response_plans(get_db())
+def _plans_table(rows: list[dict[str, Any]]) -> Any:
     lang = current_lang()
     return html.Table([
         html.Thead(html.Tr([html.Th(tr("Jenis insiden", "Incident type")), html.Th(tr("Jenis unit", "Unit type")),
@@ -48,12 +45,12 @@ def _plans_table() -> Any:
     ], className="k112-table", id="admin-plans-table")
 
 
-def _users_table() -> Any:
+def _users_table(accounts: list[Any]) -> Any:
     return html.Table([
         html.Thead(html.Tr([html.Th(tr("Nama pengguna", "User name")), html.Th(tr("Peran", "Role")),
                             html.Th(tr("Unit", "Unit"))])),
         html.Tbody([html.Tr([html.Td(u.username), html.Td(u.role), html.Td(u.unit_id or "—")])
-                    for u in users.list_users(get_db())]),
+                    for u in accounts]),
     ], id="admin-users", className="k112-table")
 
 
@@ -61,17 +58,17 @@ def layout(**_: Any) -> Any:
     denied = page_guard("admin")
     if denied is not None:
         return denied
-    codes = store_admin.reference_codes(get_db())
+    view = admin_ops.overview(get_db())
     lang = current_lang()
-    facilities = store_admin.facilities_for_admin(get_db())
     type_opts = [{"label": t["name_en"] if lang == "en" else t["name_id"], "value": t["code"]}
-                 for t in codes["incident_types"]]
+                 for t in view.incident_types]
     unit_type_opts = [{"label": u["name_en"] if lang == "en" else u["name_id"], "value": u["code"]}
-                      for u in codes["unit_types"]]
+                      for u in view.unit_types]
     return html.Div([
         html.H2(tr("Administrasi", "Administration")),
         html.P([
-            tr("Impor data historis (CSV) dan target waktu respons: ", "Historical import (CSV) and response-time targets: "),
+            tr("Impor data historis (CSV) dan target waktu respons: ",
+               "Historical import (CSV) and response-time targets: "),
             dcc.Link(tr("Data & target analitik", "Analytics data & targets"), href="/analytics/data",
                      id="admin-analytics-data-link"),
         ]),
@@ -81,14 +78,14 @@ def layout(**_: Any) -> Any:
                       "Stations known only by their kecamatan are marked 'approximate'. Enter surveyed coordinates.")),
             html.Div([
                 dcc.Dropdown(id="admin-fac-id", options=[{"label": f"{f['name']} ({f['location_confidence']})",
-                                                          "value": f["id"]} for f in facilities],
+                                                          "value": f["id"]} for f in view.facilities],
                              placeholder=tr("Pilih fasilitas", "Choose a facility"), style={"minWidth": "22rem"}),
                 dcc.Input(id="admin-fac-lat", type="number", placeholder="lat, mis. -3.9700", step="any"),
                 dcc.Input(id="admin-fac-lon", type="number", placeholder="lon, mis. 122.5300", step="any"),
                 html.Button(tr("Simpan lokasi", "Save location"), id="admin-fac-save"),
             ], className="k112-form-row"),
             html.Div(id="admin-fac-msg", role="status"),
-            html.Div(_facility_table(), id="admin-facilities"),
+            html.Div(_facility_table(view.facilities), id="admin-facilities"),
         ], className="k112-card"),
         html.Section([
             html.H3(tr("Rencana respons (run card)", "Response plans (run cards)")),
@@ -104,7 +101,7 @@ def layout(**_: Any) -> Any:
                 html.Button(tr("Simpan", "Save"), id="admin-plan-save"),
             ], className="k112-form-row"),
             html.Div(id="admin-plan-msg", role="status"),
-            html.Div(_plans_table(), id="admin-plans"),
+            html.Div(_plans_table(view.response_plans), id="admin-plans"),
         ], className="k112-card"),
         html.Section([
             html.H3(tr("Penduduk per kecamatan (tabel BPS)", "Population per kecamatan (BPS table)")),
@@ -120,26 +117,32 @@ def layout(**_: Any) -> Any:
             html.H3(tr("Akun pengguna", "User accounts")),
             html.Div([
                 dcc.Input(id="admin-user-name", placeholder=tr("nama pengguna", "user name")),
-                dcc.Input(id="admin-user-password", type="password", placeholder=tr("kata sandi (≥ 8)", "password (≥ 8)")),
-                dcc.Dropdown(id="admin-user-role", options=[{"label": r, "value": r} for r in users.ROLES],
+                dcc.Input(id="admin-user-password", type="password",
+                          placeholder=tr("kata sandi (≥ 8)", "password (≥ 8)")),
+                dcc.Dropdown(id="admin-user-role", options=[{"label": r, "value": r} for r in admin_ops.ROLES],
                              placeholder=tr("Peran", "Role"), style={"minWidth": "10rem"}),
                 dcc.Dropdown(id="admin-user-unit", options=[{"label": u["callsign"], "value": u["id"]}
-                                                            for u in codes["units"]],
+                                                            for u in view.units],
                              placeholder=tr("Unit (untuk kru)", "Unit (for crew)"), style={"minWidth": "10rem"}),
                 html.Button(tr("Buat akun", "Create account"), id="admin-user-save"),
             ], className="k112-form-row"),
             html.Div(id="admin-user-msg", role="status"),
-            html.Div(_users_table(), id="admin-users-wrap"),
+            html.Div(_users_table(view.accounts), id="admin-users-wrap"),
         ], className="k112-card"),
     ], className="k112-admin")
 
 
-def _messages(exc: admin_ops.ValidationFailed) -> str:
-    lang = current_lang()
-    return "; ".join(e.message_en if lang == "en" else e.message_id for e in exc.errors)
+def _user() -> admin_ops.Account:
+    user = current_user()
+    assert user is not None  # guarded by callback_roles("admin")
+    return user
 
 
-def _fail(message: str) -> Any:
+def _fail(exc: BaseException) -> Any:
+    return html.Span(user_message(exc, current_lang()), className="k112-error")
+
+
+def _refused(message: str) -> Any:
     return html.Span(message, className="k112-error")
 
 
@@ -154,16 +157,15 @@ def _ok(message: str) -> Any:
 @callback_roles("admin")
 def save_facility(_n: int, facility_id: int | None, lat: Any, lon: Any) -> tuple[Any, Any]:
     if facility_id is None:
-        return _fail(tr("Pilih fasilitas dulu.", "Choose a facility first.")), dash.no_update
-    user = current_user()
+        return _refused(tr("Pilih fasilitas dulu.", "Choose a facility first.")), dash.no_update
+    user = _user()
     try:
         row = admin_ops.correct_facility(get_db(), facility_id=int(facility_id), lat=lat, lon=lon,
                                          actor=user.username, actor_user_id=user.id)
-    except admin_ops.ValidationFailed as exc:
-        return _fail(_messages(exc)), dash.no_update
-    except NotFoundError as exc:
-        return _fail(str(exc)), dash.no_update
-    return _ok(tr(f"Lokasi {row['name']} disimpan.", f"Location of {row['name']} saved.")), _facility_table()
+    except EXPECTED as exc:
+        return _fail(exc), dash.no_update
+    return (_ok(tr(f"Lokasi {row['name']} disimpan.", f"Location of {row['name']} saved.")),
+            _facility_table(admin_ops.facilities(get_db())))
 
 
 @callback(Output("admin-plan-msg", "children"), Output("admin-plans", "children"),
@@ -176,10 +178,11 @@ def save_plan(_n: int, incident_type: str | None, unit_type: str | None, count: 
               subs: list[str] | None) -> tuple[Any, Any]:
     try:
         admin_ops.set_plan_item(get_db(), incident_type=incident_type or "", unit_type=unit_type or "",
-                                unit_count=count, substitutes=subs or [], actor=current_user().username)
-    except admin_ops.ValidationFailed as exc:
-        return _fail(_messages(exc)), dash.no_update
-    return _ok(tr("Rencana respons disimpan.", "Response plan saved.")), _plans_table()
+                                unit_count=count, substitutes=subs or [], actor=_user().username)
+    except EXPECTED as exc:
+        return _fail(exc), dash.no_update
+    return (_ok(tr("Rencana respons disimpan.", "Response plan saved.")),
+            _plans_table(admin_ops.response_plans(get_db())))
 
 
 @callback(Output("admin-user-msg", "children"), Output("admin-users-wrap", "children"),
@@ -193,11 +196,10 @@ def save_user(_n: int, username: str | None, password: str | None, role: str | N
     try:
         user = admin_ops.create_account(get_db(), username=username or "", password=password or "",
                                         role=role or "", unit_id=unit_id)
-    except admin_ops.ValidationFailed as exc:
-        return _fail(_messages(exc)), dash.no_update
-    except ConflictError as exc:
-        return _fail(str(exc)), dash.no_update
-    return _ok(tr(f"Akun {user.username} dibuat.", f"Account {user.username} created.")), _users_table()
+    except EXPECTED as exc:
+        return _fail(exc), dash.no_update
+    return _ok(tr(f"Akun {user.username} dibuat.", f"Account {user.username} created.")), \
+        _users_table(admin_ops.accounts(get_db()))
 
 
 @callback(Output("admin-pop-msg", "children"), Input("admin-pop-upload", "contents"),
@@ -206,15 +208,16 @@ def save_user(_n: int, username: str | None, password: str | None, role: str | N
 def upload_population(contents: str | None, filename: str | None) -> Any:
     if not contents:
         return dash.no_update
-    user = current_user()
+    user = _user()
     try:
         text = base64.b64decode(contents.split(",", 1)[1]).decode("utf-8")
     except (IndexError, ValueError, UnicodeDecodeError):
-        return _fail(tr("Berkas bukan CSV UTF-8.", "The file is not UTF-8 CSV."))
+        return _refused(tr("Berkas bukan CSV UTF-8.", "The file is not UTF-8 CSV."))
     try:
         n = admin_ops.import_population(get_db(), text, actor=user.username, actor_user_id=user.id)
     except admin_ops.ValidationFailed as exc:
-        lang = current_lang()
-        return html.Ul([html.Li(f"{e.field}: {e.message_en if lang == 'en' else e.message_id}",
-                                className="k112-error") for e in exc.errors], id="admin-pop-errors")
+        return html.Ul([html.Li(line, className="k112-error") for line in field_messages(exc, current_lang())],
+                       id="admin-pop-errors")
+    except EXPECTED as exc:
+        return _fail(exc)
     return _ok(tr(f"{filename}: penduduk {n} kecamatan disimpan.", f"{filename}: population of {n} kecamatan saved."))

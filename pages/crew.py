@@ -6,19 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import dash
-import plotly.graph_objects as go
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from i18n import fmt_wita
-from web.lang import current_lang, tr
-from incidents import validation
-from services import incidents as service
 from incidents.model import STATUS_LABELS, Actor, next_statuses
-from layers.map_figure import build_map_figure
-from store._errors import ConflictError, InvalidTransitionError, NotFoundError
+from layers.map_figure import build_map_figure, fit_view
+from layers.traces import route_line
+from services import incidents as service
 from web.auth import callback_roles, page_guard
 from web.context import area_layers, current_user, get_db, get_resources, get_settings
+from web.errors import EXPECTED, user_message
+from web.lang import current_lang, tr
 
 dash.register_page(__name__, path="/crew", name="Kru", title="Kendari 112 — Kru")
 
@@ -28,8 +27,6 @@ BUTTONS = ("en_route", "on_scene", "transporting", "at_hospital", "cleared")
 #: Map size on a phone, in CSS pixels, used to fit the route (see assets/dispatch.css .crew-map).
 MAP_PX = (340.0, 300.0)
 MAX_ZOOM = 15.0
-
-
 
 
 def _unit_id(query_unit: Any = None) -> int | None:
@@ -83,6 +80,11 @@ def _actor() -> Actor:
     return Actor(user.username, user.id)
 
 
+def _status_label(status: str, lang: str) -> str:
+    text_id, text_en = STATUS_LABELS.get(status, (status, status))
+    return tr(text_id, text_en, lang)
+
+
 def _minutes(seconds: float | None, lang: str) -> str:
     return "—" if seconds is None else f"{seconds / 60:.0f} " + tr("mnt", "min", lang)
 
@@ -109,10 +111,12 @@ def _assignment_card(view: service.CrewView, lang: str) -> Any:
     if view.route:
         model = tr("jalan", "roads", lang) if view.route["model"] == "road" else tr("perkiraan", "approximate", lang)
         parts.append(html.Div([html.B(tr("Rute: ", "Route: ", lang)),
-                               f"{view.route['distance_m'] / 1000:.1f} km · ± {_minutes(view.route['eta_s'], lang)} ({model})"],
+                               f"{view.route['distance_m'] / 1000:.1f} km · ± {_minutes(view.route['eta_s'], lang)}"
+                               f" ({model})"],
                               id="crew-route"))
     elif view.route_error:
-        parts.append(html.Div(tr("Rute tidak tersedia: ", "No route: ", lang) + view.route_error, className="k112-error"))
+        parts.append(html.Div(tr("Rute tidak tersedia: ", "No route: ", lang) + view.route_error,
+                              className="k112-error"))
     parts.append(html.A(tr("Navigasi di peta ponsel", "Navigate in the phone's maps app", lang),
                         href=f"https://www.google.com/maps/dir/?api=1&destination={inc.lat:.6f},{inc.lon:.6f}",
                         target="_blank", rel="noopener"))
@@ -131,12 +135,10 @@ def _figure(view: service.CrewView, lang: str) -> Any:
                       "kelurahan": inc.kelurahan, "kecamatan": inc.kecamatan, "created_at": inc.created_at,
                       "units_assigned": inc.units_assigned}]
     if view.route:
-        coords = view.route["geometry"]["coordinates"]
-        extra.append(go.Scattermap(lon=[c[0] for c in coords], lat=[c[1] for c in coords], mode="lines",
-                                   line={"width": 5, "color": "#1565c0"}, hoverinfo="skip", showlegend=False,
-                                   name=tr("Rute", "Route", lang)))
-    fig = build_map_figure(areas=area_layers(), units=units, incidents=incidents, layers=("kecamatan", "units", "incidents"),
-                           lang=lang, basemap=get_settings().basemap, extra_traces=extra,
+        extra.append(route_line(view.route["geometry"]["coordinates"], lang))
+    fig = build_map_figure(areas=area_layers(), units=units, incidents=incidents,
+                           layers=("kecamatan", "units", "incidents"), lang=lang, basemap=get_settings().basemap,
+                           extra_traces=extra,
                            uirevision=f"crew-{view.detail.incident.id if view.detail else 'idle'}")
     points = [(float(unit["lon"]), float(unit["lat"]))] if unit["lon"] is not None else []
     if view.detail is not None:
@@ -144,26 +146,10 @@ def _figure(view: service.CrewView, lang: str) -> Any:
     if view.route:
         points += [(c[0], c[1]) for c in view.route["geometry"]["coordinates"]]
     if points:
-        fig.update_layout(map_center=_center(points), map_zoom=_fit_zoom(points))
+        centre, zoom = fit_view(points, width_px=MAP_PX[0], height_px=MAP_PX[1], max_zoom=MAX_ZOOM)
+        fig.update_layout(map_center=centre, map_zoom=zoom)
     fig.update_layout(showlegend=False)
     return fig
-
-
-def _center(points: list[tuple[float, float]]) -> dict[str, float]:
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    return {"lon": (min(lons) + max(lons)) / 2, "lat": (min(lats) + max(lats)) / 2}
-
-
-def _fit_zoom(points: list[tuple[float, float]]) -> float:
-    """The web-mercator zoom that shows every point on a phone-sized map (with a margin)."""
-    import math
-
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    span_lon = max(max(lons) - min(lons), 1e-4) * 1.25
-    span_lat = max(max(lats) - min(lats), 1e-4) * 1.25
-    zoom_lon = math.log2(MAP_PX[0] * 360.0 / (512.0 * span_lon))
-    zoom_lat = math.log2(MAP_PX[1] * 360.0 / (512.0 * span_lat))  # MapLibre: 512-px world at zoom 0
-    return max(9.0, min(MAX_ZOOM, zoom_lon, zoom_lat))
 
 
 @callback(
@@ -196,7 +182,7 @@ def refresh(_version: str | None, unit_id: int | None) -> tuple[Any, ...]:
     lang = current_lang()
     view = service.crew_view(get_db(), get_resources(), int(unit_id))
     status = view.unit["assignment_status"] or view.unit["status"]
-    label = tr(*STATUS_LABELS.get(status, (status, status)), lang)
+    label = _status_label(status, lang)
     assigned = view.unit["assignment_status"] is not None
     nxt = next_statuses(status, assigned=assigned)
     first_next = next((s for s in BUTTONS if s in nxt and s != "cleared"), None)
@@ -222,14 +208,24 @@ def change_status(*args: Any) -> tuple[Any, Any]:
     db = get_db()
     try:
         state_ = service.set_unit_status(db, int(unit_id), status, _actor())
-    except InvalidTransitionError as exc:
-        return html.Div(tr("Tidak bisa: ", "Not allowed: ", lang) + str(exc), className="k112-error",
-                        id="crew-msg-text"), no_update
-    except (validation.ValidationFailed, ConflictError, NotFoundError) as exc:
-        return html.Div(str(exc), className="k112-error", id="crew-msg-text"), no_update
-    label = tr(*STATUS_LABELS.get(state_.status, (state_.status, state_.status)), lang)
+    except EXPECTED as exc:
+        return html.Div(user_message(exc, lang), className="k112-error", id="crew-msg-text"), no_update
+    label = _status_label(state_.status, lang)
     return html.Div(tr(f"Status: {label}", f"Status: {label}", lang), className="k112-ok", id="crew-msg-text"), \
         service.version(db)[0]
+
+
+def _gps_state_text(gps_state: Mapping[str, Any], lang: str) -> str:
+    """What the phone's GPS is doing (switched on or off, unsupported, refused with its reason)."""
+    kind = str(gps_state.get("state") or "off")
+    texts = {"on": (" GPS aktif, menunggu posisi…", " GPS on, waiting for a fix…"),
+             "off": (" GPS tidak aktif", " GPS off"),
+             "unsupported": (" Peramban ini tidak mendukung GPS", " This browser has no GPS"),
+             "error": (" GPS ditolak atau gagal: ", " GPS refused or failed: ")}
+    text = tr(*texts.get(kind, texts["off"]), lang)
+    if kind == "error":
+        text += str(gps_state.get("message") or "")
+    return text
 
 
 clientside_callback(ClientsideFunction(namespace="crew", function_name="gps"),
@@ -249,22 +245,13 @@ def gps(fix: Mapping[str, Any] | None, gps_state: Mapping[str, Any] | None, unit
     if not unit_id or unit_id != _unit_id(unit_id):
         raise PreventUpdate
     if ctx.triggered_id == "crew-gps-state":
-        kind = (gps_state or {}).get("state")
-        texts = {"on": (" GPS aktif, menunggu posisi…", " GPS on, waiting for a fix…"),
-                 "off": (" GPS tidak aktif", " GPS off"),
-                 "unsupported": (" Peramban ini tidak mendukung GPS", " This browser has no GPS"),
-                 "error": (" GPS ditolak atau gagal: ", " GPS refused or failed: ")}
-        text = tr(*texts.get(kind, texts["off"]), lang)
-        if kind == "error":
-            text += str((gps_state or {}).get("message") or "")
-        return html.Span(text, id="crew-gps-status")
+        return html.Span(_gps_state_text(gps_state or {}, lang), id="crew-gps-status")
     if not fix:
         raise PreventUpdate
     try:
         stored = service.record_position(get_db(), int(unit_id), fix.get("lat"), fix.get("lon"), source="crew")
-    except validation.ValidationFailed as exc:
-        return html.Span(" " + "; ".join(tr(e.message_id, e.message_en, lang) for e in exc.errors),
-                         className="k112-error", id="crew-gps-status")
+    except EXPECTED as exc:
+        return html.Span(" " + user_message(exc, lang), className="k112-error", id="crew-gps-status")
     accuracy = fix.get("accuracy_m")
     acc = f" (±{float(accuracy):.0f} m)" if isinstance(accuracy, (int, float)) else ""
     return html.Span(tr(" GPS aktif · posisi terkirim ", " GPS on · position sent ", lang)

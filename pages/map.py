@@ -7,19 +7,16 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-
-from web.lang import current_lang, tr
 from layers.map_figure import DEFAULT_LAYERS, build_map_figure
-from store import geo
+from services import incidents as service
 from web.auth import callback_roles, page_guard
-from web.context import area_layers, get_db, get_resources, get_settings
+from web.context import get_db, get_resources, get_settings
+from web.lang import current_lang, tr
 
 dash.register_page(__name__, path="/", name="Peta", title="Kendari 112 — Peta")
 
 ROLES = ("dispatcher", "leadership", "planner")
 REFRESH_MS = 5000
-
-
 
 
 def layout(**_: Any) -> Any:
@@ -55,18 +52,12 @@ def layout(**_: Any) -> Any:
 )
 @callback_roles(*ROLES)
 def update_map(layers: list[str] | None, _tick: int | None) -> tuple[Any, Any]:
-    db = get_db()
     lang = current_lang()
-    units = geo.units(db)
     layers = layers or []
-    incidents = geo.open_incidents(db, include_municipal="municipal" in layers)
-    fig = build_map_figure(
-        areas=area_layers(), facilities=list(get_resources().facilities()), units=units, incidents=incidents,
-        layers=layers, lang=lang, basemap=get_settings().basemap,
-    )
-    emergency = sum(1 for i in incidents if i["is_emergency"])
-    available = sum(1 for u in units if u["status"] == "available")
-    summary = tr(f"{emergency} insiden darurat terbuka · {available}/{len(units)} unit siaga",
-                 f"{emergency} open emergency incidents · {available}/{len(units)} units available", lang)
+    snap = service.map_snapshot(get_db(), get_resources(), include_municipal="municipal" in layers)
+    fig = build_map_figure(areas=snap.areas, facilities=snap.facilities, units=snap.units, incidents=snap.incidents,
+                           layers=layers, lang=lang, basemap=get_settings().basemap)
+    emergency, available, n_units = snap.emergencies_open, snap.units_available, len(snap.units)
+    summary = tr(f"{emergency} insiden darurat terbuka · {available}/{n_units} unit siaga",
+                 f"{emergency} open emergency incidents · {available}/{n_units} units available", lang)
     return fig, summary
-

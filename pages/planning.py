@@ -7,7 +7,7 @@ from typing import Any
 
 import dash
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 
 from web.lang import current_lang, tr
@@ -30,33 +30,6 @@ dash.register_page(__name__, path="/planning", name="Perencanaan", title="Kendar
 ROLES = ("planner",)
 MAX_CLICKS = 30
 
-#: Puts the lon/lat of any click on the siting map into ``planning-site-click`` (MapLibre's own
-#: click event: plotly only reports clicks on a trace). Installed again whenever the figure changes.
-_MAP_CLICK_JS = """
-function(figure) {
-    const install = function(tries) {
-        const root = document.getElementById('planning-site-map');
-        const gd = root && root.querySelector('.js-plotly-plot');
-        const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-        const map = sub && sub.map;
-        if (!map) {
-            if (tries > 0) { setTimeout(function() { install(tries - 1); }, 200); }
-            return;
-        }
-        if (!map.__k112PlanningClick) {
-            map.__k112PlanningClick = true;
-            map.on('click', function(e) {
-                window.dash_clientside.set_props('planning-site-click', {data: {
-                    lon: Math.round(e.lngLat.lng * 1e6) / 1e6,
-                    lat: Math.round(e.lngLat.lat * 1e6) / 1e6, t: Date.now()}});
-            });
-        }
-        root.setAttribute('data-click-ready', '1');
-    };
-    install(50);
-    return window.dash_clientside.no_update;
-}
-"""
 
 
 
@@ -405,7 +378,9 @@ def run_siting(n_clicks: int | None, clicks: list | None, query_data: dict | Non
     return fig, _lines(fg.siting_summary(view, lang)), params
 
 
-clientside_callback(_MAP_CLICK_JS, Output("planning-site-click-hook", "data"), Input("planning-site-map", "figure"))
+# Any click on the siting map puts its lon/lat into ``planning-site-click`` (assets/map_click.js).
+clientside_callback(ClientsideFunction(namespace="k112", function_name="mapClick"),
+                    Output("planning-site-click-hook", "data"), Input("planning-site-map", "figure"))
 
 
 def _spec(query_data: dict, cov_params: dict | None, site_params: dict | None, title: str | None,

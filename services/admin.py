@@ -3,18 +3,57 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from auth.passwords import MIN_PASSWORD_LEN, hash_password
 from incidents import validation
 from incidents.validation import ValidationFailed, fail
-from store import admin as store_admin
-from store import users as store_users
+from store import admin as store_admin, users as store_users
 from store.db import Database
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+#: Roles an account can have.
+ROLES = store_users.ROLES
+#: A user account (name, role, the unit a crew account staffs).
+Account = store_users.User
 
-__all__ = ["ValidationFailed", "correct_facility", "create_account", "import_population", "set_plan_item"]
+__all__ = ["ROLES", "Account", "AdminOverview", "ValidationFailed", "accounts", "correct_facility", "create_account",
+           "facilities", "import_population", "overview", "response_plans", "set_plan_item"]
+
+
+@dataclass(frozen=True)
+class AdminOverview:
+    """What the administration page lists and offers to choose from."""
+
+    facilities: list[dict[str, Any]]
+    response_plans: list[dict[str, Any]]
+    accounts: list[store_users.User]
+    incident_types: list[dict[str, Any]]
+    unit_types: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+
+
+def overview(db: Database) -> AdminOverview:
+    """Facilities, run cards, accounts and the reference codes for the forms."""
+    codes = store_admin.reference_codes(db)
+    return AdminOverview(facilities=facilities(db), response_plans=response_plans(db), accounts=accounts(db),
+                         incident_types=list(codes["incident_types"]), unit_types=list(codes["unit_types"]),
+                         units=list(codes["units"]))
+
+
+def facilities(db: Database) -> list[dict[str, Any]]:
+    """Every facility with its location, how sure that location is, and who corrected it when."""
+    return store_admin.facilities_for_admin(db)
+
+
+def response_plans(db: Database) -> list[dict[str, Any]]:
+    """Run-card lines: incident type, unit type, count, substitutes."""
+    return store_admin.response_plans(db)
+
+
+def accounts(db: Database) -> list[store_users.User]:
+    return store_users.list_users(db)
 
 
 def correct_facility(db: Database, *, facility_id: int, lat: Any, lon: Any, actor: str,

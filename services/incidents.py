@@ -635,9 +635,83 @@ def assigned_routes(db: Database, res: Resources, incident_id: int) -> list[dict
     return out
 
 
+@dataclass(frozen=True)
+class MapSnapshot:
+    """What the operational map draws: boundaries, facilities, every unit, open incidents."""
+
+    areas: dict[str, Any]
+    facilities: tuple[dict[str, Any], ...]
+    units: list[dict[str, Any]]
+    incidents: list[dict[str, Any]]
+
+    @property
+    def emergencies_open(self) -> int:
+        return sum(1 for i in self.incidents if i["is_emergency"])
+
+    @property
+    def units_available(self) -> int:
+        return sum(1 for u in self.units if u["status"] == "available")
+
+
+def map_snapshot(db: Database, res: Resources, *, include_municipal: bool) -> MapSnapshot:
+    """Units and open incidents (municipal tickets too when asked) with the shared map layers."""
+    return MapSnapshot(areas=res.area_layers(), facilities=tuple(res.facilities()), units=geo.units(db),
+                       incidents=geo.open_incidents(db, include_municipal=include_municipal))
+
+
+@dataclass(frozen=True)
+class IncidentPanel:
+    """One incident as the dispatcher's panel shows it.
+
+    ``recommendation`` is set for an open incident that could be routed; otherwise
+    ``recommendation_error`` says why not (closed incidents have neither). ``moving`` holds the
+    routes of its units still on their way (:func:`assigned_routes`).
+    """
+
+    detail: IncidentDetail
+    recommendation: dict[str, Any] | None = None
+    recommendation_error: RecommendationError | None = None
+    moving: tuple[dict[str, Any], ...] = ()
+
+
+def incident_panel(db: Database, res: Resources, incident_id: int) -> IncidentPanel:
+    """The incident, and while it is open its recommendation and its moving units' routes.
+
+    Raises
+    ------
+    NotFoundError
+        No such incident.
+    """
+    detail = get_incident(db, incident_id)
+    if detail.incident.status != "open":
+        return IncidentPanel(detail=detail)
+    rec, rec_error = None, None
+    try:
+        rec = recommend_for_incident(db, res, incident_id)
+    except RecommendationError as exc:
+        rec_error = exc
+    moving: list[dict[str, Any]] = []
+    if any(a.status in ("dispatched", "en_route") for a in detail.assignments):
+        moving = assigned_routes(db, res, incident_id)
+    return IncidentPanel(detail=detail, recommendation=rec, recommendation_error=rec_error, moving=tuple(moving))
+
+
+def create_from_input(db: Database, res: Resources, data: Mapping[str, Any], actor: Actor, *,
+                      idempotency: IdempotencyKey | None = None) -> Incident:
+    """Validate a create request (:func:`prepare_incident`) and store it (:func:`create_incident`).
+
+    Raises
+    ------
+    ValidationFailed
+        A field is invalid; nothing was stored.
+    """
+    return create_incident(db, prepare_incident(db, res, data), actor, idempotency=idempotency)
+
+
 __all__ = [
     "ConflictError", "InvalidTransitionError", "NotFoundError", "UnitNotAvailableError",
-    "CrewView", "RecommendationError", "assign_plan", "assign_unit", "assigned_routes", "crew_view",
+    "CrewView", "IncidentPanel", "MapSnapshot", "RecommendationError", "assign_plan", "assign_unit",
+    "assigned_routes", "create_from_input", "crew_view", "incident_panel", "map_snapshot",
     "route_between", "assign_units", "board", "close_incident", "create_incident",
     "get_incident", "incident_types", "list_incidents", "locate", "recommend_for_incident",
     "record_position", "search_places", "set_unit_status", "timeline", "unassign", "version",

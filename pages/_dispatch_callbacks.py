@@ -1,0 +1,309 @@
+"""Callbacks of the dispatch console (pages/dispatch.py): live versions, board, panel, map, form, actions.
+
+Each parses its inputs, calls one service (:mod:`services.incidents`) and renders with
+:mod:`pages._dispatch_views` or :mod:`layers.traces`. Live updates: every second a cheap version
+query (last event id, last position id) is compared with what the page shows; only a change
+refreshes the board and map (moved units alone redraw the map at most every 3 s).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from dash import ALL, Input, Output, Patch, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from i18n import tr
+from incidents.model import Actor
+from layers.map_figure import build_map_figure
+from layers.traces import live_traces, routes_to_draw
+from pages import _dispatch_views as views
+from pages._dispatch_layout import BOARD_STATUSES, POSITIONS_REFRESH_S, ROLES, STATIC_LAYERS
+from pages._wiring import wire
+from services import incidents as service
+from web.context import current_user, get_db, get_resources, get_settings
+from web.errors import EXPECTED
+from web.lang import current_lang
+
+HIDDEN = {"display": "none"}
+
+
+def _actor() -> Actor:
+    user = current_user()
+    assert user is not None  # guarded by the callback's roles
+    return Actor(user.username, user.id)
+
+
+def versions_due(events: str, positions: str, seen_events: str | None, seen_pos: Any, now: float) -> tuple[Any, Any]:
+    """New (events, positions) store values, ``no_update`` where nothing is due; PreventUpdate when
+    neither is. Positions alone are due at most every POSITIONS_REFRESH_S (trackers report all the time)."""
+    seen_pos = seen_pos if isinstance(seen_pos, Mapping) else {}
+    pos_due = positions != seen_pos.get("v") and now - float(seen_pos.get("t") or 0) >= POSITIONS_REFRESH_S
+    if events == seen_events and not pos_due:
+        raise PreventUpdate
+    return (events if events != seen_events else no_update), ({"v": positions, "t": now} if pos_due else no_update)
+
+
+@wire(Output("dispatch-ver-events", "data"), Output("dispatch-ver-pos", "data"),
+      Input("dispatch-tick", "n_intervals"), State("dispatch-ver-events", "data"), State("dispatch-ver-pos", "data"),
+      roles=ROLES, prevent_initial_call=True)
+def poll(_tick: int, seen_events: str | None, seen_pos: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    """Compare the database's version with the page's."""
+    events, positions = service.version(get_db())
+    return versions_due(events, positions, seen_events, seen_pos, time.time())
+
+
+@wire(Output("dispatch-queue", "rowData"), Output("dispatch-units", "rowData"), Output("dispatch-summary", "children"),
+      Input("dispatch-ver-events", "data"), roles=ROLES)
+def refresh_board(_version: str | None) -> tuple[Any, Any, Any]:
+    lang = current_lang()
+    board = service.board(get_db())
+    return views.queue_rows(board.incidents, lang), views.unit_rows(board.units, lang), views.board_summary(board, lang)
+
+
+@wire(Output("dispatch-detail", "children"), Output("dispatch-rec", "data"), Output("dispatch-actions", "style"),
+      Output("dispatch-routing-model", "children"),
+      Input("dispatch-selected", "data"), Input("dispatch-ver-events", "data"), roles=ROLES)
+def refresh_detail(selected: int | None, _version: str | None) -> tuple[Any, Any, Any, Any]:
+    """The selected incident's panel; its place and routes go to the map (``dispatch-rec``)."""
+    lang = current_lang()
+    if not selected:
+        return views.no_incident(lang), None, HIDDEN, ""
+    try:
+        panel = service.incident_panel(get_db(), get_resources(), int(selected))
+    except EXPECTED as exc:
+        return views.error_message(exc, lang), None, HIDDEN, ""
+    inc, rec = panel.detail.incident, panel.recommendation
+    drawn = {"incident_id": inc.id, "lon": inc.lon, "lat": inc.lat, "routes": routes_to_draw(rec, panel.moving)}
+    actions = {"display": "block" if inc.status == "open" else "none"}
+    return views.detail(panel, lang), drawn, actions, views.routing_label(rec.get("routing") if rec else None, lang)
+
+
+@wire(Output("dispatch-map", "figure"), Output("dispatch-map-base", "data"),
+      Input("dispatch-rec", "data"), Input("dispatch-ver-pos", "data"), Input("dispatch-ver-events", "data"),
+      Input("dispatch-draft", "data"), State("dispatch-map-base", "data"), roles=ROLES)
+def refresh_map(rec: Mapping[str, Any] | None, _pos: Any, _events: str | None,
+                draft: Mapping[str, Any] | None, base: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    """First call: the whole figure. Later calls: a Patch of the live slots only."""
+    lang = current_lang()
+    board = service.board(get_db())
+    live = live_traces(board.units, board.incidents, (rec or {}).get("routes") or [], rec, draft, lang)
+    if base and base.get("lang") == lang:
+        patch = Patch()
+        for k, trace in enumerate(live):
+            patch["data"][int(base["first"]) + k] = trace
+        return patch, no_update
+    res = get_resources()
+    static = build_map_figure(areas=res.area_layers(), facilities=res.facilities(), layers=STATIC_LAYERS, lang=lang,
+                              basemap=get_settings().basemap, uirevision="dispatch").to_dict()
+    return {"data": static["data"] + live, "layout": static["layout"]}, {"first": len(static["data"]), "lang": lang}
+
+
+def _row_id(cell: Mapping[str, Any] | None) -> int:
+    if not cell or cell.get("rowId") in (None, ""):
+        raise PreventUpdate
+    return int(cell["rowId"])
+
+
+@wire(Output("dispatch-selected", "data"), Output("dispatch-unit", "data"),
+      Input("dispatch-map", "clickData"), Input("dispatch-queue", "cellClicked"),
+      Input("dispatch-units", "cellClicked"),
+      roles=ROLES, prevent_initial_call=True)
+def select(click: Mapping[str, Any] | None, queue_cell: Mapping[str, Any] | None,
+           unit_cell: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    """An incident (queue row or marker) or a unit (board row or marker) becomes the selection."""
+    if ctx.triggered_id == "dispatch-queue":
+        return _row_id(queue_cell), no_update
+    if ctx.triggered_id == "dispatch-units":
+        return no_update, _row_id(unit_cell)
+    data = (click or {}).get("points", [{}])[0].get("customdata")
+    if isinstance(data, list) and len(data) == 2 and data[0] == "incident":
+        return int(data[1]), no_update
+    if isinstance(data, list) and len(data) == 2 and data[0] == "unit":
+        return no_update, int(data[1])
+    raise PreventUpdate
+
+
+@wire(Output("dispatch-search-results", "children"), Output("dispatch-search-hits", "data"),
+      Input("dispatch-search-go", "n_clicks"), Input("dispatch-search", "n_submit"), State("dispatch-search", "value"),
+      roles=ROLES, prevent_initial_call=True)
+def search(_clicks: int, _submit: int | None, query: str | None) -> tuple[Any, Any]:
+    lang = current_lang()
+    try:
+        hits = service.search_places(get_db(), query)
+    except EXPECTED as exc:
+        return views.error_message(exc, lang), []
+    return views.search_results(hits, lang), [{"lon": h["lon"], "lat": h["lat"], "name": h["name"]} for h in hits]
+
+
+def draft_source(trigger: Any, click: Mapping[str, Any] | None, place_clicks: list[int | None],
+                 hits: list[dict[str, Any]] | None, lat_text: str | None, lon_text: str | None,
+                 lang: str) -> tuple[Any, Any, str]:
+    """(lat, lon, where it came from) of the input that fired: a map click, a search hit, typed text."""
+    if trigger == "dispatch-click":
+        if not click:
+            raise PreventUpdate
+        return click["lat"], click["lon"], tr("klik peta", "map click", lang)
+    if isinstance(trigger, Mapping) and trigger.get("type") == "dispatch-place":
+        index = int(trigger["index"])
+        if not hits or index >= len(hits) or not (place_clicks and place_clicks[index]):
+            raise PreventUpdate
+        return hits[index]["lat"], hits[index]["lon"], hits[index]["name"]
+    return lat_text, lon_text, tr("koordinat", "coordinates", lang)
+
+
+@wire(Output("dispatch-draft", "data"), Output("dispatch-draft-place", "children"),
+      Input("dispatch-click", "data"), Input({"type": "dispatch-place", "index": ALL}, "n_clicks"),
+      Input("dispatch-coords-go", "n_clicks"), Input("dispatch-lat", "n_submit"), Input("dispatch-lon", "n_submit"),
+      State("dispatch-search-hits", "data"), State("dispatch-lat", "value"), State("dispatch-lon", "value"),
+      roles=ROLES, prevent_initial_call=True)
+def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None], _coords: int,
+                _lat_submit: int | None, _lon_submit: int | None, hits: list[dict[str, Any]] | None,
+                lat_text: str | None, lon_text: str | None) -> tuple[Any, Any]:
+    """Validate the chosen point and name its kelurahan/kecamatan at once."""
+    lang = current_lang()
+    lat, lon, source = draft_source(ctx.triggered_id, click, place_clicks, hits, lat_text, lon_text, lang)
+    try:
+        place = service.locate(get_db(), lat, lon)
+    except EXPECTED as exc:
+        return None, views.error_message(exc, lang)
+    draft = {"lon": place.lon, "lat": place.lat, "kecamatan": place.kecamatan, "kelurahan": place.kelurahan}
+    return draft, views.place_text(place, source, lang)
+
+
+@wire(Output("dispatch-priority", "value"), Input("dispatch-type", "value"), roles=ROLES, prevent_initial_call=True)
+def default_priority(type_code: str | None) -> Any:
+    known = service.known_types(get_resources())
+    if type_code not in known:
+        raise PreventUpdate
+    return known[type_code]
+
+
+@wire(Output("dispatch-create-msg", "children"), Output("dispatch-selected", "data", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Output("dispatch-draft", "data", allow_duplicate=True),
+      Output("dispatch-description", "value"), Output("dispatch-phone", "value"),
+      Output("dispatch-draft-place", "children", allow_duplicate=True),
+      Input("dispatch-create", "n_clicks"), State("dispatch-draft", "data"), State("dispatch-type", "value"),
+      State("dispatch-priority", "value"), State("dispatch-description", "value"), State("dispatch-phone", "value"),
+      roles=ROLES, prevent_initial_call=True)
+def create(_clicks: int, draft: Mapping[str, Any] | None, type_code: str | None, priority: int | None,
+           description: str | None, phone: str | None) -> tuple[Any, ...]:
+    """Create the incident at the draft place; select it and clear the form."""
+    lang = current_lang()
+    unchanged = (no_update,) * 6
+    if not draft:
+        return (views.message(tr("Pilih lokasi dulu (klik peta, cari, atau ketik koordinat).",
+                                 "Choose a location first (click the map, search, or type coordinates).", lang), False),
+                *unchanged)
+    data = {"lat": draft["lat"], "lon": draft["lon"], "type": type_code, "priority": priority,
+            "description": description, "caller_phone": phone}
+    db = get_db()
+    try:
+        incident = service.create_from_input(db, get_resources(), data, _actor())
+    except EXPECTED as exc:
+        return (views.error_message(exc, lang), *unchanged)
+    return views.created(incident, lang), incident.id, service.version(db)[0], None, "", "", views.no_place(lang)
+
+
+def _run_action(action: Callable[[], Any], ok_text: tuple[str, str]) -> tuple[Any, Any]:
+    """Run one service action; return (message, new events version)."""
+    lang = current_lang()
+    try:
+        action()
+    except EXPECTED as exc:
+        return views.error_message(exc, lang), no_update
+    return views.message(tr(*ok_text, lang), True), service.version(get_db())[0]
+
+
+def _clicked() -> Any:
+    """The pattern-matched button that was really clicked (not just re-rendered with n_clicks 0/None)."""
+    trig = ctx.triggered[0] if ctx.triggered else None
+    if not (trig and trig.get("value")):
+        raise PreventUpdate
+    return ctx.triggered_id
+
+
+@wire(Output("dispatch-action-msg", "children"), Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Input({"type": "dispatch-assign", "unit": ALL, "incident": ALL}, "n_clicks"),
+      roles=ROLES, prevent_initial_call=True)
+def assign_one(clicks: list[int | None]) -> tuple[Any, Any]:
+    trig = _clicked()
+    return _run_action(lambda: service.assign_unit(get_db(), int(trig["incident"]), int(trig["unit"]), _actor()),
+                       ("Unit ditugaskan.", "Unit assigned."))
+
+
+@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Input("dispatch-assign-plan", "n_clicks"), State("dispatch-selected", "data"),
+      roles=ROLES, prevent_initial_call=True)
+def assign_plan(clicks: int, selected: int | None) -> tuple[Any, Any]:
+    if not clicks or not selected:
+        raise PreventUpdate
+    return _run_action(lambda: service.assign_plan(get_db(), get_resources(), int(selected), _actor()),
+                       ("Rencana respons ditugaskan.", "Response plan assigned."))
+
+
+@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Input({"type": "dispatch-ustatus", "unit": ALL, "status": ALL, "incident": ALL}, "n_clicks"),
+      roles=ROLES, prevent_initial_call=True)
+def assignment_status(clicks: list[int | None]) -> tuple[Any, Any]:
+    trig = _clicked()
+    return _run_action(lambda: service.set_unit_status(get_db(), int(trig["unit"]), trig["status"], _actor()),
+                       ("Status unit diubah.", "Unit status changed."))
+
+
+@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Input({"type": "dispatch-unassign", "unit": ALL, "incident": ALL}, "n_clicks"),
+      roles=ROLES, prevent_initial_call=True)
+def unassign(clicks: list[int | None]) -> tuple[Any, Any]:
+    trig = _clicked()
+    return _run_action(lambda: service.unassign(get_db(), int(trig["incident"]), int(trig["unit"]), _actor()),
+                       ("Unit dilepas dari insiden.", "Unit taken off the incident."))
+
+
+@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Input("dispatch-close", "n_clicks"), State("dispatch-selected", "data"), State("dispatch-outcome", "value"),
+      roles=ROLES, prevent_initial_call=True)
+def close(clicks: int, selected: int | None, outcome: str | None) -> tuple[Any, Any]:
+    if not clicks or not selected:
+        raise PreventUpdate
+    return _run_action(lambda: service.close_incident(get_db(), int(selected), outcome, _actor()),
+                       ("Insiden ditutup.", "Incident closed."))
+
+
+@wire(Output("dispatch-unit-label", "children"),
+      Input("dispatch-unit", "data"), Input("dispatch-ver-events", "data"), roles=ROLES, prevent_initial_call=True)
+def show_unit(unit_id: int | None, _version: str | None) -> Any:
+    if not unit_id:
+        raise PreventUpdate
+    lang = current_lang()
+    try:
+        unit = service.unit_state(get_db(), int(unit_id))
+    except EXPECTED as exc:
+        return views.error_message(exc, lang)
+    return views.unit_selected(unit, lang)
+
+
+@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      [Input(f"dispatch-unit-status-{s}", "n_clicks") for s in BOARD_STATUSES], State("dispatch-unit", "data"),
+      roles=ROLES, prevent_initial_call=True)
+def board_status(*args: Any) -> tuple[Any, Any]:
+    """A status button under the unit board, for the unit selected on the board."""
+    *clicks, unit_id = args
+    trig = ctx.triggered_id
+    if not trig or not any(clicks):
+        raise PreventUpdate
+    if not unit_id:
+        lang = current_lang()
+        text = tr("Pilih unit di papan dulu.", "Select a unit on the board first.", lang)
+        return views.message(text, False), no_update
+    status = str(trig).removeprefix("dispatch-unit-status-")
+    return _run_action(lambda: service.set_unit_status(get_db(), int(unit_id), status, _actor()),
+                       ("Status unit diubah.", "Unit status changed."))
