@@ -13,6 +13,8 @@ run: system-deps venv
 	$(PY) app.py run
 
 test: system-deps-test venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	@status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(PY) -c "from store.cluster import EmbeddedCluster; EmbeddedCluster('var/test-pg', port=54330).stop()" || true; \
 	  exit $$status
@@ -45,3 +47,10 @@ token: venv
 
 clean-db: stop-db
 	rm -rf var/pg
+
+# Import a road layer into var/roads/ (OSM .osm/.pbf, Shapefile, GeoPackage, GeoJSON, KML, FlatGeobuf):
+#   make import-roads FILE=jalan.gpkg SOURCE="BIG RBI 1:25.000" LICENCE="..." [ATTRIBUTION=... CLASSES=... LAYER=...]
+.PHONY: import-roads
+import-roads: venv
+	@[ -n "$(FILE)" ] || { echo "usage: make import-roads FILE=path [SOURCE=... LICENCE=...]"; exit 2; }
+	$(PY) -m routing.import_roads "$(FILE)" $(if $(SOURCE),--source "$(SOURCE)") $(if $(LICENCE),--licence "$(LICENCE)") $(if $(ATTRIBUTION),--attribution "$(ATTRIBUTION)") $(if $(CLASSES),--classes "$(CLASSES)") $(if $(LAYER),--layer "$(LAYER)")

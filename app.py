@@ -15,6 +15,7 @@ import dash
 import flask
 from dash import dcc, html
 
+from services.analytics import start_refresher
 from services.resources import Resources
 from settings import ROOT_DIR, VAR_DIR, Settings, from_env
 from store.db import Database, check_connection
@@ -73,6 +74,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> dash.Dash:
     db = Database(settings.app_database_url or settings.database_url, min_size=1,
                   max_size=settings.pool_max_size, statement_timeout_s=settings.statement_timeout_s or None)
     server.extensions[EXTENSION_KEY] = AppState(settings=settings, db=db, resources=Resources(db))
+    start_refresher(db)   # new and changed incidents reach the analytics facts in the background
 
     from web import auth as web_auth, health, security
 

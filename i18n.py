@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from settings import DISPLAY_TZ
@@ -20,7 +20,7 @@ def tr(text_id: str, text_en: str, lang: str) -> str:
 
 def to_wita(value: datetime) -> datetime:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(WITA)
 
 

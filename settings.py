@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 ROOT_DIR = Path(__file__).resolve().parent
 VAR_DIR = ROOT_DIR / "var"
@@ -53,7 +54,6 @@ class Settings:
     seed_demo: bool = True
     demo_seed: int = 112
     demo_months: int = 12
-    pool_min_size: int = 1
     pool_max_size: int = 10
     session_hours: int = 12
     #: ``auto`` (Secure cookies when the request came over HTTPS), ``always`` or ``never``.
@@ -63,10 +63,8 @@ class Settings:
     #: Built-in server: most open connections, and seconds an idle or half-open one is kept.
     connection_limit: int = 400
     channel_timeout_s: int = 15
-    debug: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
-    def with_overrides(self, **kwargs: Any) -> "Settings":
+    def with_overrides(self, **kwargs: Any) -> Settings:
         """Return a copy with the given fields replaced."""
         return replace(self, **kwargs)
 
@@ -90,7 +88,6 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         demo_seed=int(env.get("KENDARI112_DEMO_SEED", "112")),
         demo_months=int(env.get("KENDARI112_DEMO_MONTHS", "12")),
         pool_max_size=int(env.get("KENDARI112_POOL_MAX", "10")),
-        debug=_env_bool(env.get("KENDARI112_DEBUG"), False),
         secure_cookies=env.get("KENDARI112_SECURE_COOKIES", "auto"),
         trust_proxy=_env_bool(env.get("KENDARI112_TRUST_PROXY"), False),
         connection_limit=int(env.get("KENDARI112_CONNECTION_LIMIT", "400")),

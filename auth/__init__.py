@@ -1,1 +1,1 @@
-"""Authentication and roles: password hashing, sessions, API tokens, first-run accounts."""
+"""Authentication rules without I/O: password and token hashing, the login back-off."""

@@ -149,14 +149,6 @@ def next_statuses(current: str, *, assigned: bool) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class GeoPoint:
-    """A point in EPSG:4326."""
-
-    lon: float
-    lat: float
-
-
-@dataclass(frozen=True)
 class NewIncident:
     """A validated request to create an incident (API body or dispatch form)."""
 

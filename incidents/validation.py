@@ -10,12 +10,12 @@ import functools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import shapely
 
+from field_errors import FieldError as FieldError, ValidationFailed as ValidationFailed, fail as fail
 from incidents.model import PRIORITIES, REQUESTABLE_STATUSES, NewIncident, Outcome
 
 #: Limits follow the CHECK constraints of ``migrations/001_core.sql``.
@@ -36,34 +36,6 @@ MAX_BACKDATE_S = 7 * 24 * 3600
 _PHONE_RE = re.compile(r"^\+?[0-9 ().\-]+$")
 _MIN_PHONE_DIGITS = 3
 _MAX_PHONE_DIGITS = 20
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One bad field: its name and the reason in Indonesian and English."""
-
-    field: str
-    message_id: str
-    message_en: str
-
-    @property
-    def message(self) -> str:
-        return self.message_en
-
-    def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message_en}
-
-
-class ValidationFailed(ValueError):
-    """One or more fields are invalid; nothing was stored."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message_en}" for e in errors))
-        self.errors = tuple(errors)
-
-
-def fail(field: str, message_id: str, message_en: str) -> ValidationFailed:
-    return ValidationFailed([FieldError(field, message_id, message_en)])
 
 
 class _Collector:
@@ -99,7 +71,8 @@ def number(value: Any, field: str) -> float:
         raise fail(field, "wajib berupa angka", "must be a number")
     result = float(value)
     if not math.isfinite(result):
-        raise fail(field, "wajib berupa angka terhingga (bukan NaN/Infinity)", "must be a finite number (not NaN/Infinity)")
+        raise fail(field, "wajib berupa angka terhingga (bukan NaN/Infinity)",
+                   "must be a finite number (not NaN/Infinity)")
     return result
 
 
@@ -117,7 +90,8 @@ def coordinates(lat: Any, lon: Any, *, lat_field: str = "lat", lon_field: str = 
         c.errors.append(FieldError(lat_field, "lintang harus antara -90 dan 90", "latitude must be between -90 and 90"))
         lat_v = None
     if lon_v is not None and not -180.0 <= lon_v <= 180.0:
-        c.errors.append(FieldError(lon_field, "bujur harus antara -180 dan 180", "longitude must be between -180 and 180"))
+        c.errors.append(FieldError(lon_field, "bujur harus antara -180 dan 180",
+                                   "longitude must be between -180 and 180"))
         lon_v = None
     c.raise_if_any()
     assert lat_v is not None and lon_v is not None
@@ -252,7 +226,7 @@ def timestamp(value: Any, field: str, *, now: datetime | None = None) -> datetim
     if value.tzinfo is None or value.utcoffset() is None:
         raise fail(field, "waktu harus menyertakan zona waktu (mis. +08:00)",
                    "must include a UTC offset (e.g. +08:00)")
-    current = now or datetime.now(timezone.utc)
+    current = now or datetime.now(UTC)
     if value > current + timedelta(seconds=FUTURE_SKEW_S):
         raise fail(field, "waktu berada di masa depan", "lies in the future")
     if value < current - timedelta(seconds=MAX_BACKDATE_S):

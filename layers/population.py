@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from incidents.validation import FieldError, ValidationFailed
+from field_errors import FieldError, ValidationFailed
 from layers.geodata import kecamatan, normalise_name, place_aliases
 
 MAX_ROWS = 100

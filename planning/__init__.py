@@ -1,7 +1,7 @@
-"""Planning analytics: hotspots, temporal patterns, drive-time coverage, station siting, reports (issue 6).
+"""Planning analytics: hotspots, temporal patterns, drive-time coverage, station siting, reports.
 
 One module per task (``hotspots``, ``temporal``, ``coverage``, ``siting``, ``report``); they take
-plain arrays or DataFrames and return small frozen dataclasses. ``service`` loads data through
-``store.planning`` and runs them for the page and the API; ``figures`` draws plotly figures.
-Nothing here imports Dash.
+plain arrays or DataFrames and return small frozen dataclasses. ``services.planning`` loads data
+through ``store.planning`` and runs them for the page and the API; ``figures`` draws plotly figures.
+Nothing here imports Dash or the store.
 """

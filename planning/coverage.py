@@ -19,6 +19,7 @@ first band starts at 0. Places beyond the last band, not reachable, or not on th
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -66,14 +67,15 @@ def parse_bands(bands_min: Sequence[float] | str) -> tuple[float, ...]:
         try:
             values = [float(p) for p in parts]
         except ValueError:
-            raise InvalidParameterError(f"bands must be numbers of minutes, e.g. '4, 8, 15' (got {bands_min!r})") from None
+            raise InvalidParameterError(
+                f"bands must be numbers of minutes, e.g. '4, 8, 15' (got {bands_min!r})") from None
     else:
         values = [float(v) for v in bands_min]
     if not values:
         raise InvalidParameterError("give at least one band edge in minutes")
     if len(values) > 8:
         raise InvalidParameterError("at most 8 bands")
-    if any(not np.isfinite(v) or v <= 0 for v in values) or any(b <= a for a, b in zip(values, values[1:])):
+    if any(not np.isfinite(v) or v <= 0 for v in values) or any(b <= a for a, b in itertools.pairwise(values)):
         raise InvalidParameterError("band edges must be positive and increasing, e.g. 4, 8, 15")
     if values[-1] > 120:
         raise InvalidParameterError("the last band may end at 120 minutes at most")
@@ -82,9 +84,11 @@ def parse_bands(bands_min: Sequence[float] | str) -> tuple[float, ...]:
 
 def band_labels(bands_min: Sequence[float]) -> list[str]:
     """``['0–4 min', '4–8 min', '8–15 min', '> 15 min']``."""
-    fmt = lambda v: f"{v:g}"  # noqa: E731
+    def fmt(v: float) -> str:
+        return f"{v:g}"
+
     edges = [0.0, *bands_min]
-    labels = [f"{fmt(a)}–{fmt(b)} min" for a, b in zip(edges, edges[1:])]
+    labels = [f"{fmt(a)}–{fmt(b)} min" for a, b in itertools.pairwise(edges)]
     return [*labels, f"> {fmt(bands_min[-1])} min"]
 
 
@@ -299,7 +303,7 @@ def coverage(
     cell_band = band_index(cell_t, bands)
     n_bands = len(bands)
     polys_utm: list[BaseGeometry] = []
-    covered = shapely.Polygon()
+    covered: BaseGeometry = shapely.Polygon()
     for b in range(n_bands):
         poly = shapely.intersection(_cells_polygon(grid, cell_band == b), land)
         poly = shapely.difference(poly, covered) if not covered.is_empty else poly

@@ -16,8 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from i18n import tr
 from layers.map_figure import build_map_figure
-from planning import hotspots as hs
-from planning import temporal as tmp
+from planning import hotspots as hs, temporal as tmp
 
 #: class: (colour, Indonesian, English)
 HOTSPOT_STYLE: Mapping[str, tuple[str, str, str]] = {
@@ -51,10 +50,7 @@ CANDIDATE_COLOUR = "#7b1fa2"
 
 def band_colours(n_bands: int) -> list[str]:
     """One colour per band (green → red) plus the uncovered colour last."""
-    if n_bands <= 3:
-        picks = [BAND_COLOURS[i] for i in (0, 2, 4)][:n_bands]
-    else:
-        picks = list(BAND_COLOURS[:n_bands])
+    picks = [BAND_COLOURS[i] for i in (0, 2, 4)][:n_bands] if n_bands <= 3 else list(BAND_COLOURS[:n_bands])
     return [*picks, UNCOVERED_COLOUR]
 
 
@@ -147,7 +143,8 @@ def hotspot_figure(view: Any, *, areas: Mapping[str, Any], layer: str = "gi", sh
             if sub.empty:
                 continue
             hover = [f"<b>{tr(label_id, label_en, lang)}</b><br>{tr('Insiden', 'Incidents', lang)}: "
-                     f"{int(c)}<br>Gi* z = {z:.2f}, p = {p:.3f}" for c, z, p in zip(sub["count"], sub["z"], sub["p_sim"])]
+                     f"{int(c)}<br>Gi* z = {z:.2f}, p = {p:.3f}"
+                     for c, z, p in zip(sub["count"], sub["z"], sub["p_sim"])]
             traces.append(cells_trace(sub, name=tr(label_id, label_en, lang), colour=colour, hover=hover,
                                       legendgroup="gi"))
     elif layer == "counts":
@@ -169,7 +166,8 @@ def hotspot_figure(view: Any, *, areas: Mapping[str, Any], layer: str = "gi", sh
             colorbar={"title": {"text": tr("Insiden/km²", "Incidents/km²", lang)}, "x": 0.99, "len": 0.5},
             text=[f"<b>{n}</b> ({k})<br>{c} {tr('insiden', 'incidents', lang)} · {d:.1f}/km²"
                   for n, k, c, d in zip(kel["nama"], kel["kecamatan"], kel["count"], kel["per_km2"])],
-            hovertemplate="%{text}<extra></extra>", name=tr("Kelurahan: insiden per km²", "Kelurahan: incidents per km²", lang)))
+            hovertemplate="%{text}<extra></extra>",
+            name=tr("Kelurahan: insiden per km²", "Kelurahan: incidents per km²", lang)))
     elif layer == "emerging" and view.emerging is not None:
         em = view.emerging
         for change, (colour, label_id, label_en) in EMERGING_STYLE.items():
@@ -178,7 +176,8 @@ def hotspot_figure(view: Any, *, areas: Mapping[str, Any], layer: str = "gi", sh
                 continue
             hover = [f"<b>{tr(label_id, label_en, lang)}</b><br>{a} → {b}<br>"
                      f"{tr('Insiden', 'Incidents', lang)}: {int(cb)} → {int(ca)}"
-                     for a, b, cb, ca in zip(sub["klass_before"], sub["klass_after"], sub["count_before"], sub["count_after"])]
+                     for a, b, cb, ca in zip(sub["klass_before"], sub["klass_after"], sub["count_before"],
+                                             sub["count_after"])]
             traces.append(cells_trace(sub, name=tr(label_id, label_en, lang), colour=colour, hover=hover,
                                       legendgroup="emerging"))
     fig = base_map(areas, traces, lang=lang, basemap=basemap, uirevision="planning-hotspots")
@@ -240,7 +239,8 @@ def seasonality_figure(view: Any, type_names: Mapping[str, str], lang: str = "id
     for code in table.columns:
         fig.add_trace(go.Scatter(x=table.index, y=table[code], mode="lines+markers",
                                  name=type_names.get(code, code)))
-    fig.update_layout(title=tr("Musiman: insiden per bulan dan jenis", "Seasonality: incidents per month and type", lang),
+    fig.update_layout(title=tr("Musiman: insiden per bulan dan jenis", "Seasonality: incidents per month and type",
+                               lang),
                       xaxis={"title": tr("Bulan", "Month", lang)}, yaxis={"title": tr("Insiden", "Incidents", lang)},
                       margin={"l": 60, "r": 10, "t": 40, "b": 40}, height=330, legend={"font": {"size": 10}})
     return fig
@@ -286,7 +286,8 @@ def coverage_rows(result: Any, lang: str = "id") -> list[dict[str, Any]]:
             tr("Pita", "Band", lang): r["label"],
             tr("Luas (km²)", "Area (km²)", lang): f"{r['area_km2']:.1f}",
             tr("% daratan", "% of land", lang): f"{r['area_share']:.1%}",
-            tr("Kelurahan (mayoritas)", "Kelurahan (most of area)", lang): f"{int(r['kelurahan_n'])} ({r['kelurahan_share']:.0%})",
+            tr("Kelurahan (mayoritas)", "Kelurahan (most of area)", lang):
+                f"{int(r['kelurahan_n'])} ({r['kelurahan_share']:.0%})",
             tr("Insiden", "Incidents", lang): f"{int(r['incidents_n']):,} ({r['incidents_share']:.1%})",
         })
     return out
@@ -306,8 +307,9 @@ def siting_figure(view: Any, *, areas: Mapping[str, Any], lang: str = "id", base
                                 colour="#2979ff", opacity=0.5, uid="gained", legendgroup="siting"))
     lost = view.before.polygons[0].difference(view.after.polygons[0])
     if res.relocate and not lost.is_empty and lost.area > 0:
-        traces.append(polygon_trace(lost, name=tr(f"≤ {t} menit: hilang (pos dipindah)", f"≤ {t} min: lost (post moved)", lang),
-                                    colour="#616161", opacity=0.45, uid="lost", legendgroup="siting"))
+        lost_name = tr(f"≤ {t} menit: hilang (pos dipindah)", f"≤ {t} min: lost (post moved)", lang)
+        traces.append(polygon_trace(lost, name=lost_name, colour="#616161", opacity=0.45, uid="lost",
+                                    legendgroup="siting"))
     cands = res.candidates.to_dict("records")
     traces.append(_points_trace(cands, name=tr("Kandidat", "Candidates", lang), colour=CANDIDATE_COLOUR, size=6,
                                 text=[f"{c['name']}<br>{tr('menambah', 'adds', lang)} {c['alone_n']:,} "
@@ -350,12 +352,14 @@ def siting_summary(view: Any, lang: str = "id") -> list[str]:
     moved_id = f" dan {n_moved} pos dipindahkan" if n_moved else ""
     moved_en = f" and {n_moved} post moved" if n_moved else ""
     lines = [
-        tr(f"Hari ini: {res.baseline_n:,} dari {res.n_incidents:,} insiden ({res.baseline_share:.1%}) terjangkau ≤ {t} menit",
-           f"Today: {res.baseline_n:,} of {res.n_incidents:,} incidents ({res.baseline_share:.1%}) within {t} min", lang),
-        tr(f"Dengan {res.k} pos baru{moved_id}: {res.covered_n:,} ({res.covered_share:.1%}), tambahan {res.gain_n:,} insiden "
-           f"(+{res.covered_share - res.baseline_share:.1%})",
-           f"With {res.k} new post(s){moved_en}: {res.covered_n:,} ({res.covered_share:.1%}), {res.gain_n:,} more incidents "
-           f"(+{res.covered_share - res.baseline_share:.1%})", lang),
+        tr(f"Hari ini: {res.baseline_n:,} dari {res.n_incidents:,} insiden ({res.baseline_share:.1%}) "
+           f"terjangkau ≤ {t} menit",
+           f"Today: {res.baseline_n:,} of {res.n_incidents:,} incidents ({res.baseline_share:.1%}) within {t} min",
+           lang),
+        tr(f"Dengan {res.k} pos baru{moved_id}: {res.covered_n:,} ({res.covered_share:.1%}), tambahan {res.gain_n:,} "
+           f"insiden (+{res.covered_share - res.baseline_share:.1%})",
+           f"With {res.k} new post(s){moved_en}: {res.covered_n:,} ({res.covered_share:.1%}), {res.gain_n:,} more "
+           f"incidents (+{res.covered_share - res.baseline_share:.1%})", lang),
         tr("Lokasi usulan: ", "Proposed sites: ", lang) + names,
     ]
     removed = res.existing[res.existing["removed"]]

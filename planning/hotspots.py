@@ -164,6 +164,10 @@ def getis_ord(counts: pd.Series, *, permutations: int = DEFAULT_PERMUTATIONS,
         raise NoIncidentsError("no incidents fall in cells that have neighbours")
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
+        # esda warns that its default alternative will change; G_Local offers no way to choose it and
+        # uses the folded ("directed") p_sim described above.
+        warnings.filterwarnings("ignore", message="The alternative hypothesis for conditional randomization",
+                                category=DeprecationWarning)
         g = G_Local(y, w, transform="B", star=True, permutations=int(permutations), seed=int(seed),
                     n_jobs=1, keep_simulations=False)
     out.loc[tested, "gi"] = np.asarray(g.Gs, dtype=np.float64)
@@ -295,7 +299,7 @@ def kelurahan_counts(kelurahan_kode: ArrayLike, kelurahan: pd.DataFrame) -> pd.D
     })
     out["count"] = out["kode"].map(vc).fillna(0).astype(np.int64)
     out["per_km2"] = out["count"] / out["area_km2"]
-    total = max(int(len(np.asarray(kelurahan_kode))), 1)
+    total = max(len(np.asarray(kelurahan_kode)), 1)
     out["share"] = out["count"] / total
     return out.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -323,8 +327,8 @@ class KdeGrid:
     def centres(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """x and y (UTM metres) of the cell centres, as 1-D axes."""
         ny, nx = self.shape
-        return (self.x0_m + (np.arange(nx) + 0.5) * self.cell_m,
-                self.y0_m + (np.arange(ny) + 0.5) * self.cell_m)
+        return (self.x0_m + (np.arange(nx, dtype=np.float64) + 0.5) * self.cell_m,
+                self.y0_m + (np.arange(ny, dtype=np.float64) + 0.5) * self.cell_m)
 
     def corners_lonlat(self) -> list[list[float]]:
         """The grid's four outer corners in lon/lat: top-left, top-right, bottom-right, bottom-left."""

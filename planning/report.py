@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from shapely.geometry import mapping
+from shapely.geometry import Point, mapping
 from shapely.geometry.base import BaseGeometry
 
 from i18n import fmt_wita, tr
@@ -40,18 +40,26 @@ KELURAHAN_SIMPLIFY_DEG = 0.00003
 
 #: (Indonesian, English) lines naming each data source and its licence.
 DATA_SOURCES: tuple[tuple[str, str], ...] = (
-    ("Batas kecamatan/kelurahan: cahyadsn/wilayah_boundaries (lisensi MIT), kode Kemendagri (Kepmendagri 300.2.2-2138/2025).",
-     "Kecamatan/kelurahan boundaries: cahyadsn/wilayah_boundaries (MIT licence), Kemendagri codes (Kepmendagri 300.2.2-2138/2025)."),
-    ("Puskesmas (pangkalan ambulans): basis data PSC 119 Kendari (madukubah/psc-kendari); rumah sakit dari sumber web publik; "
-     "pos Damkar, polsek dan BPBD hanya diketahui kecamatannya (lokasi perkiraan).",
-     "Puskesmas (ambulance bases): Kendari PSC 119 database (madukubah/psc-kendari); hospitals from public web sources; "
-     "fire posts, police and BPBD known by kecamatan only (approximate locations)."),
-    ("Insiden: basis data Kendari 112 (data demo bertanda sintetis bila ada). Insiden iseng dan duplikat tidak dihitung.",
-     "Incidents: the Kendari 112 database (demo data is marked synthetic). Prank and duplicate incidents are not counted."),
-    ("Waktu tempuh: graf perjalanan proyek (model jalan dari OpenStreetMap © kontributor OSM, ODbL; atau model perkiraan dari poligon daratan dan Jembatan Teluk Kendari).",
-     "Travel times: the project's travel graph (road model from OpenStreetMap © OSM contributors, ODbL; or the approximate model from the land polygons and the Teluk Kendari bridge)."),
-    ("Peta dasar: © kontributor OpenStreetMap (ODbL), hanya bila ada internet. Perangkat lunak: esda/libpysal (BSD), H3 (Apache-2.0), PuLP/CBC (MIT/EPL), folium/Leaflet (MIT/BSD-2).",
-     "Background map: © OpenStreetMap contributors (ODbL), online only. Software: esda/libpysal (BSD), H3 (Apache-2.0), PuLP/CBC (MIT/EPL), folium/Leaflet (MIT/BSD-2)."),
+    ("Batas kecamatan/kelurahan: cahyadsn/wilayah_boundaries (lisensi MIT), kode Kemendagri (Kepmendagri "
+     "300.2.2-2138/2025).",
+     "Kecamatan/kelurahan boundaries: cahyadsn/wilayah_boundaries (MIT licence), Kemendagri codes (Kepmendagri "
+     "300.2.2-2138/2025)."),
+    ("Puskesmas (pangkalan ambulans): basis data PSC 119 Kendari (madukubah/psc-kendari); rumah sakit dari sumber web "
+     "publik; pos Damkar, polsek dan BPBD hanya diketahui kecamatannya (lokasi perkiraan).",
+     "Puskesmas (ambulance bases): Kendari PSC 119 database (madukubah/psc-kendari); hospitals from public web "
+     "sources; fire posts, police and BPBD known by kecamatan only (approximate locations)."),
+    ("Insiden: basis data Kendari 112 (data demo bertanda sintetis bila ada). Insiden iseng dan duplikat tidak "
+     "dihitung.",
+     "Incidents: the Kendari 112 database (demo data is marked synthetic). Prank and duplicate incidents are not "
+     "counted."),
+    ("Waktu tempuh: graf perjalanan proyek (model jalan dari OpenStreetMap © kontributor OSM, ODbL; atau model "
+     "perkiraan dari poligon daratan dan Jembatan Teluk Kendari).",
+     "Travel times: the project's travel graph (road model from OpenStreetMap © OSM contributors, ODbL; or the "
+     "approximate model from the land polygons and the Teluk Kendari bridge)."),
+    ("Peta dasar: © kontributor OpenStreetMap (ODbL), hanya bila ada internet. Perangkat lunak: esda/libpysal (BSD), "
+     "H3 (Apache-2.0), PuLP/CBC (MIT/EPL), folium/Leaflet (MIT/BSD-2).",
+     "Background map: © OpenStreetMap contributors (ODbL), online only. Software: esda/libpysal (BSD), H3 "
+     "(Apache-2.0), PuLP/CBC (MIT/EPL), folium/Leaflet (MIT/BSD-2)."),
 )
 
 
@@ -105,8 +113,6 @@ def _round_coords(fc: dict[str, Any], digits: int = 5) -> dict[str, Any]:
 def report_layers(*, hotspots: Any = None, coverage: Any = None, siting: Any = None,
                   lang: str = "id") -> list[Layer]:
     """All layers of a report, in drawing order (areas below, points on top)."""
-    from shapely.geometry import Point
-
     from layers.geodata import kelurahan
 
     layers: list[Layer] = []
@@ -120,11 +126,12 @@ def report_layers(*, hotspots: Any = None, coverage: Any = None, siting: Any = N
         for row in kel.itertuples():
             c = counts.loc[row.kode]
             colour = ramp[int(np.searchsorted(edges, c["per_km2"], side="right"))] if c["count"] else "#f7f7f7"
-            feats.append(_feature(row.geometry.simplify(KELURAHAN_SIMPLIFY_DEG), {"kode": row.kode, "nama": row.nama, "kecamatan": row.kecamatan,
-                                                 "insiden": int(c["count"]), "per_km2": float(c["per_km2"]),
-                                                 "area_km2": float(c["area_km2"])},
+            props = {"kode": row.kode, "nama": row.nama, "kecamatan": row.kecamatan, "insiden": int(c["count"]),
+                     "per_km2": float(c["per_km2"]), "area_km2": float(c["area_km2"])}
+            feats.append(_feature(row.geometry.simplify(KELURAHAN_SIMPLIFY_DEG), props,
                                   {"fillColor": colour, "color": "#555", "weight": 0.6, "fillOpacity": 0.6}))
-        layers.append(Layer("kelurahan_counts", tr("Insiden per km² (kelurahan)", "Incidents per km² (kelurahan)", lang),
+        layers.append(Layer("kelurahan_counts",
+                            tr("Insiden per km² (kelurahan)", "Incidents per km² (kelurahan)", lang),
                             _fc(feats), show=False))
         cells = hotspots.hotspots.cells
         table = cells.assign(klass_label=[_class_label(k, lang) for k in cells["klass"]])
@@ -154,11 +161,12 @@ def report_layers(*, hotspots: Any = None, coverage: Any = None, siting: Any = N
             st = res.stats.iloc[i]
             feats.append(_feature(geom, {"band": label, "from_min": edges[i], "to_min": edges[i + 1],
                                          "area_km2": st["area_km2"], "area_share": st["area_share"],
-                                         "incidents_n": int(st["incidents_n"]), "incidents_share": st["incidents_share"],
+                                         "incidents_n": int(st["incidents_n"]),
+                                         "incidents_share": st["incidents_share"],
                                          "model": res.model},
                                   {"fillColor": colours[i], "color": colours[i], "weight": 0.5, "fillOpacity": 0.5}))
-        layers.append(Layer("coverage_bands", tr("Cakupan waktu tempuh", "Drive-time coverage", lang) + f" ({res.model})",
-                            _fc(feats)))
+        layers.append(Layer("coverage_bands",
+                            tr("Cakupan waktu tempuh", "Drive-time coverage", lang) + f" ({res.model})", _fc(feats)))
         st = res.stats.iloc[-1]
         layers.append(Layer("uncovered", tr("Tidak terjangkau ", "Not covered ", lang) + res.labels[-1],
                             _fc([_feature(res.uncovered, {"band": res.labels[-1], "area_km2": st["area_km2"],
@@ -167,7 +175,8 @@ def report_layers(*, hotspots: Any = None, coverage: Any = None, siting: Any = N
                                           {"fillColor": fg.UNCOVERED_COLOUR, "color": fg.UNCOVERED_COLOUR,
                                            "weight": 1, "fillOpacity": 0.35})])))
         feats = [_feature(Point(float(r["lon"]), float(r["lat"])),
-                          {"name": r["name"], "category": r["category"], "location_confidence": r["location_confidence"]},
+                          {"name": r["name"], "category": r["category"],
+                           "location_confidence": r["location_confidence"]},
                           {"color": fg.STATION_COLOUR, "radius": 6})
                  for r in coverage.stations]
         layers.append(Layer("stations", tr("Pos/stasiun", "Stations", lang), _fc(feats)))
@@ -177,13 +186,16 @@ def report_layers(*, hotspots: Any = None, coverage: Any = None, siting: Any = N
         gained = siting.after.polygons[0].difference(siting.before.polygons[0])
         layers.append(Layer("siting_gain", tr(f"Tambahan cakupan ≤ {t} menit", f"Added coverage ≤ {t} min", lang),
                             _fc([_feature(gained, {"minutes": res.max_minutes, "model": res.model},
-                                          {"fillColor": "#2979ff", "color": "#2979ff", "weight": 0.5, "fillOpacity": 0.5})])))
+                                          {"fillColor": "#2979ff", "color": "#2979ff", "weight": 0.5,
+                                           "fillOpacity": 0.5})])))
         feats = [_feature(Point(float(r["lon"]), float(r["lat"])),
-                          {"name": r["name"], "alone_n": int(r["alone_n"]), "chosen": bool(r["chosen"]), "on_network": bool(r["ok"])},
+                          {"name": r["name"], "alone_n": int(r["alone_n"]), "chosen": bool(r["chosen"]),
+                           "on_network": bool(r["ok"])},
                           {"color": fg.CHOSEN_COLOUR if r["chosen"] else fg.CANDIDATE_COLOUR,
                            "radius": 10 if r["chosen"] else 3})
                  for r in res.candidates.to_dict("records")]
-        layers.append(Layer("siting_candidates", tr("Kandidat dan pos usulan", "Candidates and proposed posts", lang), _fc(feats)))
+        layers.append(Layer("siting_candidates", tr("Kandidat dan pos usulan", "Candidates and proposed posts", lang),
+                            _fc(feats)))
         if res.relocate:
             removed = res.existing[res.existing["removed"]]
             layers.append(Layer("siting_removed", tr("Pos yang dipindahkan", "Relocated post", lang),
@@ -210,8 +222,8 @@ def _class_label(klass: str, lang: str) -> str:
 def _cells_features(table: Any, columns: Sequence[str]) -> list[dict[str, Any]]:
     from planning.hotspots import cells_geojson
 
-    fc = cells_geojson(table, columns)
-    return fc["features"]
+    features: list[dict[str, Any]] = cells_geojson(table, columns)["features"]
+    return features
 
 
 def kde_layer(hotspots: Any, lang: str = "id") -> Layer:
@@ -288,7 +300,8 @@ def build_report(
     # Only Leaflet is needed: no jQuery, Bootstrap or icon fonts (fewer requests that fail offline).
     m.default_js = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")]
     m.default_css = [("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")]
-    folium.TileLayer("OpenStreetMap", name=tr("Peta dasar OpenStreetMap (daring)", "OpenStreetMap background (online)", lang),
+    folium.TileLayer("OpenStreetMap",
+                     name=tr("Peta dasar OpenStreetMap (daring)", "OpenStreetMap background (online)", lang),
                      attr="© OpenStreetMap contributors (ODbL)", control=True).add_to(m)
     from layers.geodata import kelurahan as kel_polys
 
@@ -300,7 +313,7 @@ def build_report(
         tooltip=folium.GeoJsonTooltip(fields=["nama", "kecamatan"]), show=True)
     outline.add_to(m)
     if hotspots is not None and hotspots.density.n_points:
-        url, vmax = fg.kde_png_url(hotspots.density)
+        url, _vmax = fg.kde_png_url(hotspots.density)
         corners = hotspots.density.corners_lonlat()
         lons = [c[0] for c in corners]
         lats = [c[1] for c in corners]
@@ -349,7 +362,8 @@ body { font-family: "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; color: #
 .k112r-section { padding: 0.5rem 1rem; }
 .k112r-section h2 { font-size: 1.05rem; margin: 0.6rem 0 0.3rem; }
 .k112r-legend { display: flex; flex-wrap: wrap; gap: 0.3rem 1.2rem; font-size: 0.85rem; }
-.k112r-swatch { display: inline-block; width: 14px; height: 14px; margin-right: 4px; vertical-align: middle; border: 1px solid #999; }
+.k112r-swatch { display: inline-block; width: 14px; height: 14px; margin-right: 4px; vertical-align: middle;
+                border: 1px solid #999; }
 table.k112r { border-collapse: collapse; font-size: 0.85rem; }
 table.k112r th, table.k112r td { border: 1px solid #d9e2ec; padding: 2px 8px; text-align: left; }
 #k112r-fallback { display: none; padding: 0 1rem; }
@@ -368,9 +382,10 @@ def _header_html(*, title: str, period: str, summary: Sequence[str], coverage: A
         model = siting.result.model
     lines = [f"<p>{html.escape(period)}</p>"]
     if model:
-        lines.append(f"<p>{html.escape(tr('Model waktu tempuh: ', 'Travel-time model: ', lang) + fg.model_label(model, lang))}</p>")
-    lines.append(f"<p>{html.escape(tr('Dibuat ', 'Generated ', lang) + fmt_wita(generated_at or datetime.now().astimezone()))}"
-                 f" · Kendari 112</p>")
+        model_text = tr("Model waktu tempuh: ", "Travel-time model: ", lang) + fg.model_label(model, lang)
+        lines.append(f"<p>{html.escape(model_text)}</p>")
+    generated = tr("Dibuat ", "Generated ", lang) + fmt_wita(generated_at or datetime.now().astimezone())
+    lines.append(f"<p>{html.escape(generated)} · Kendari 112</p>")
     lines += [f"<p>{html.escape(s)}</p>" for s in summary]
     return (_CSS + '<header class="k112r-header" id="k112r-header"><h1>' + html.escape(title) + "</h1>"
             + "".join(lines) + "</header>")
@@ -410,8 +425,8 @@ def _table(rows: Sequence[Mapping[str, Any]], table_id: str) -> str:
 def _sections_html(*, layers: Sequence[Layer], hotspots: Any, coverage: Any, siting: Any, lang: str) -> str:
     parts = [
         '<div id="k112r-fallback"><p class="k112r-note">'
-        + html.escape(tr("Peta interaktif tidak dapat dimuat (Leaflet dimuat dari internet). Di bawah ini gambar statis "
-                         "dari lapisan yang sama.",
+        + html.escape(tr("Peta interaktif tidak dapat dimuat (Leaflet dimuat dari internet). Di bawah ini gambar "
+                         "statis dari lapisan yang sama.",
                          "The interactive map could not load (Leaflet comes from the internet). Below is a static "
                          "drawing of the same layers.", lang))
         + "</p>" + _svg_toggles(layers, lang) + svg_drawing(layers, lang=lang) + "</div>",
@@ -453,18 +468,24 @@ window.addEventListener('load', function () {
 
 
 METHOD_NOTES: tuple[tuple[str, str], ...] = (
-    ("Titik panas: Getis-Ord Gi* (esda) pada heksagon H3 di atas daratan kota, ketetanggaan cincin-1 (sel itu sendiri dan 6 tetangganya, bobot biner); "
-     "signifikansi dari nilai p pseudo 999 permutasi bersyarat (seed tetap): 99% p ≤ 0,01, 95% p ≤ 0,05, 90% p ≤ 0,10; arah dari tanda skor z. Tanpa koreksi uji berganda.",
-     "Hotspots: Getis-Ord Gi* (esda) on H3 hexagons over the city's land, ring-1 contiguity (the cell and its 6 neighbours, binary weights); "
-     "significance from the pseudo p-value of 999 conditional permutations (fixed seed): 99% p ≤ 0.01, 95% p ≤ 0.05, 90% p ≤ 0.10; direction from the z-score's sign. No multiple-testing correction."),
-    ("Kepadatan kernel: kernel Gauss dengan bandwidth tetap dalam meter, pada grid UTM 51S (EPSG:32751), dalam insiden per km².",
-     "Kernel density: Gaussian kernel with a fixed bandwidth in metres on a UTM 51S (EPSG:32751) grid, in incidents per km²."),
-    ("Cakupan: waktu tempuh dari pos terdekat (Dijkstra multi-sumber pada graf perjalanan) ke setiap sel grid 100 m di daratan dan ke setiap insiden; "
-     "air tidak pernah dihitung terjangkau.",
-     "Coverage: travel time from the nearest station (multi-source Dijkstra on the travel graph) to every 100 m grid cell on land and to every incident; "
-     "water never counts as covered."),
-    ("Lokasi pos: masalah lokasi cakupan maksimal (MCLP), diselesaikan eksak dengan PuLP/CBC; insiden yang sudah terjangkau pos saat ini dihitung tercakup.",
-     "Siting: maximal covering location problem (MCLP), solved exactly with PuLP/CBC; incidents already covered by today's posts count as covered."),
+    ("Titik panas: Getis-Ord Gi* (esda) pada heksagon H3 di atas daratan kota, ketetanggaan cincin-1 (sel itu sendiri "
+     "dan 6 tetangganya, bobot biner); signifikansi dari nilai p pseudo 999 permutasi bersyarat (seed tetap): 99% p ≤ "
+     "0,01, 95% p ≤ 0,05, 90% p ≤ 0,10; arah dari tanda skor z. Tanpa koreksi uji berganda.",
+     "Hotspots: Getis-Ord Gi* (esda) on H3 hexagons over the city's land, ring-1 contiguity (the cell and its 6 "
+     "neighbours, binary weights); significance from the pseudo p-value of 999 conditional permutations (fixed seed): "
+     "99% p ≤ 0.01, 95% p ≤ 0.05, 90% p ≤ 0.10; direction from the z-score's sign. No multiple-testing correction."),
+    ("Kepadatan kernel: kernel Gauss dengan bandwidth tetap dalam meter, pada grid UTM 51S (EPSG:32751), dalam insiden "
+     "per km².",
+     "Kernel density: Gaussian kernel with a fixed bandwidth in metres on a UTM 51S (EPSG:32751) grid, in incidents "
+     "per km²."),
+    ("Cakupan: waktu tempuh dari pos terdekat (Dijkstra multi-sumber pada graf perjalanan) ke setiap sel grid 100 m di "
+     "daratan dan ke setiap insiden; air tidak pernah dihitung terjangkau.",
+     "Coverage: travel time from the nearest station (multi-source Dijkstra on the travel graph) to every 100 m grid "
+     "cell on land and to every incident; water never counts as covered."),
+    ("Lokasi pos: masalah lokasi cakupan maksimal (MCLP), diselesaikan eksak dengan PuLP/CBC; insiden yang sudah "
+     "terjangkau pos saat ini dihitung tercakup.",
+     "Siting: maximal covering location problem (MCLP), solved exactly with PuLP/CBC; incidents already covered by "
+     "today's posts count as covered."),
 )
 
 
@@ -516,7 +537,7 @@ def svg_drawing(layers: Sequence[Layer], *, width_px: int = 1000, lang: str = "i
         for f in layer.fc["features"]:
             st = f["properties"].get("_style", {})
             geom = shape(f["geometry"])
-            if geom.geom_type == "Point":
+            if isinstance(geom, Point):
                 r = max(2, int(st.get("radius", 6)) * 0.6)
                 x, y = pt(geom.x, geom.y).split(",")
                 out.append(f'<circle cx="{x}" cy="{y}" r="{r:.0f}" fill="{st.get("color", "#333")}" stroke="#fff"/>')

@@ -21,6 +21,7 @@ reduction that keeps the model small whatever the number of incidents.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -127,8 +128,8 @@ def _groups(cover: NDArray[np.bool_], weights: NDArray[np.float64]) -> tuple[NDA
         return cover, weights
     packed = np.packbits(cover, axis=1)
     uniq, inverse = np.unique(packed, axis=0, return_inverse=True)
-    summed = np.bincount(inverse.ravel(), weights=weights, minlength=uniq.shape[0])
-    rows = np.unpackbits(uniq, axis=1, count=cover.shape[1]).astype(bool)
+    summed = np.bincount(inverse.ravel(), weights=weights, minlength=uniq.shape[0]).astype(np.float64)
+    rows = np.unpackbits(uniq, axis=1, count=cover.shape[1]).astype(np.bool_)
     keep = rows.any(axis=1) & (summed > 0)
     return rows[keep], summed[keep]
 
@@ -196,9 +197,9 @@ def solve_mclp(
         n_var_exist = n_exist
 
     prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-    x = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(n_cand)]
-    z = [pulp.LpVariable(f"z{s}", cat="Binary") for s in range(n_var_exist)]
-    y = [pulp.LpVariable(f"y{i}", lowBound=0, upBound=1) for i in range(rows.shape[0])]
+    x = [prob.add_variable(f"x{j}", cat="Binary") for j in range(n_cand)]
+    z = [prob.add_variable(f"z{s}", cat="Binary") for s in range(n_var_exist)]
+    y = [prob.add_variable(f"y{i}", lowBound=0, upBound=1) for i in range(rows.shape[0])]
     prob += pulp.lpSum(float(gw[i]) * y[i] for i in range(len(y)))
     for i in range(len(y)):
         terms = [x[j] for j in np.flatnonzero(rows[i])]
@@ -209,7 +210,10 @@ def solve_mclp(
         prob += pulp.lpSum(z) >= n_var_exist - relocate
     else:
         prob += pulp.lpSum(x) == k
-    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=int(max(time_limit_s, 1)))
+    with warnings.catch_warnings():
+        # PuLP 3.3 marks its bundled CBC as going away in PuLP 4 (pinned here); it is the solver we ship.
+        warnings.filterwarnings("ignore", message="PULP_CBC_CMD is deprecated", category=DeprecationWarning)
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=int(max(time_limit_s, 1)))
     try:
         prob.solve(solver)
     except pulp.PulpSolverError as exc:
@@ -346,7 +350,7 @@ def site_stations(
                      relocate=1 if relocate else 0)
     ok_idx = np.flatnonzero(ok)
     chosen_idx = {int(ok_idx[j]) for j in sol.chosen}
-    already = exist_cover.any(axis=1) if e_lon.size else np.zeros(i_lon.size, dtype=bool)
+    already = np.asarray(exist_cover.any(axis=1) if e_lon.size else np.zeros(i_lon.size), dtype=bool)
     alone = (cand_cover & ~already[:, None]).sum(axis=0)
     cand_table = pd.DataFrame({
         "name": list(candidates.names), "lon": candidates.lon, "lat": candidates.lat, "ok": ok,
@@ -360,8 +364,8 @@ def site_stations(
     })
     return SitingResult(model=str(graph.model), max_minutes=float(max_minutes), k=int(k),
                         relocate=bool(relocate), candidates=cand_table, existing=existing,
-                        n_incidents=int(i_lon.size), baseline_n=int(round(sol.baseline)),
-                        covered_n=int(round(sol.covered)), solution=sol,
+                        n_incidents=int(i_lon.size), baseline_n=round(sol.baseline),
+                        covered_n=round(sol.covered), solution=sol,
                         candidate_source=candidates.source)
 
 

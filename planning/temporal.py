@@ -29,7 +29,7 @@ def hour_weekday(created_at: pd.Series) -> pd.DataFrame:
     local = _local(created_at)
     matrix = np.zeros((7, 24), dtype=np.int64)
     if len(local):
-        np.add.at(matrix, (local.dt.weekday.to_numpy(), local.dt.hour.to_numpy()), 1)
+        np.add.at(matrix, (local.dt.day_of_week.to_numpy(), local.dt.hour.to_numpy()), 1)
     return pd.DataFrame(matrix, index=pd.RangeIndex(7, name="weekday"), columns=pd.RangeIndex(24, name="hour"))
 
 
@@ -57,8 +57,9 @@ def seasonality(created_at: pd.Series, incident_type: pd.Series) -> Seasonality:
     table = frame.groupby(["month", "type"]).size().unstack("type", fill_value=0)
     full = pd.period_range(table.index.min(), table.index.max(), freq="M")
     table = table.reindex(full, fill_value=0)
-    table.index = table.index.to_timestamp()
+    month_starts = pd.PeriodIndex(table.index).to_timestamp()
+    table.index = month_starts
     table.index.name = "month"
-    per_moy = table.groupby(table.index.month).mean().reindex(range(1, 13))
+    per_moy = table.groupby(month_starts.month).mean().reindex(range(1, 13))
     per_moy.index.name = "month"
     return Seasonality(by_month=table, by_month_of_year=per_moy)

@@ -7,6 +7,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from store._errors import ConflictError, NotFoundError
+from store._rows import one
 from store.db import Database
 
 _CORRECT_FACILITY = """
@@ -41,12 +42,13 @@ def correct_facility_location(db: Database, *, facility_id: int, lon: float, lat
         if old is None:
             raise NotFoundError(f"facility {facility_id} does not exist")
         cur.execute(_CORRECT_FACILITY, {"lon": lon, "lat": lat, "actor": actor, "id": facility_id})
-        new = cur.fetchone()
+        new = one(cur)
         cur.execute(
-            "INSERT INTO events (kind, at, actor, actor_user_id, data) VALUES ('facility_corrected', now(), %s, %s, %s)",
+            "INSERT INTO events (kind, at, actor, actor_user_id, data)"
+            " VALUES ('facility_corrected', now(), %s, %s, %s)",
             (actor, actor_user_id, Jsonb({"facility_id": facility_id, "old": dict(old),
                                           "new": {"lon": lon, "lat": lat}})))
-        return dict(new)
+        return new
 
 
 def response_plans(db: Database) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from store._rows import one
 from store.db import Database
 
 _AREAS_GEOJSON = """
@@ -62,7 +63,7 @@ def area_layers(db: Database) -> dict[str, Any]:
         for table in ("kecamatan", "kelurahan"):
             year = sql.SQL("population_year" if table == "kecamatan" else "NULL::integer")
             cur.execute(sql.SQL(_AREAS_GEOJSON).format(table=sql.Identifier(table), year=year))
-            row = cur.fetchone()
+            row = one(cur)
             fc = row["fc"] if isinstance(row["fc"], dict) else json.loads(row["fc"])
             out[table] = {"geojson": fc, "labels": row["labels"] or []}
     return out

@@ -14,6 +14,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from store._errors import NotFoundError, StoreError, UnitNotAvailableError
+from store._rows import one
 from store.db import Database
 from store.geo import UNITS_SQL
 
@@ -269,8 +270,10 @@ WITH hist AS (
            percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.assigned_at)) AS dispatched,
            percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.en_route_at)) AS en_route,
            percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.on_scene_at)) AS on_scene,
-           percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.transport_started_at)) AS transporting,
-           percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.at_hospital_at)) AS at_hospital
+           percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.transport_started_at))
+               AS transporting,
+           percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.cleared_at - a.at_hospital_at))
+               AS at_hospital
       FROM assignments a JOIN units u ON u.id = a.unit_id
      WHERE a.status = 'cleared' AND a.cleared_at > now() - interval '90 days'
      GROUP BY u.unit_type
@@ -305,7 +308,7 @@ def append_event(cur: psycopg.Cursor[Any], *, kind: str, actor: str, actor_user_
         "assignment_id": assignment_id, "actor": actor, "actor_user_id": actor_user_id,
         "data": Jsonb(data or {}),
     })
-    return int(cur.fetchone()["id"])
+    return int(one(cur)["id"])
 
 
 # --- reference data ---------------------------------------------------------------------------------
@@ -338,7 +341,7 @@ def recommend_inputs(db: Database, incident_id: int) -> tuple[dict[str, Any], li
         if inc is None:
             raise NotFoundError(f"incident {incident_id} does not exist")
         cur.execute(_PLAN_AND_ASSIGNED, (incident_id,))
-        extra = cur.fetchone()
+        extra = one(cur)
         cur.execute(UNITS_SQL)
         units = [dict(r) for r in cur.fetchall()]
     plan = [dict(p, substitutes=list(p["substitutes"] or [])) for p in extra["plan"]]
@@ -358,7 +361,8 @@ def place_of_point(db: Database, lon: float, lat: float, *, buffer_m: float = 10
 def now(cur: psycopg.Cursor[Any]) -> datetime:
     """The transaction's time stamp (what ``now()`` writes)."""
     cur.execute("SELECT now() AS now")
-    return cur.fetchone()["now"]
+    stamp: datetime = one(cur)["now"]
+    return stamp
 
 
 def create_incident(
@@ -382,7 +386,7 @@ def create_incident(
 def create_incident_in(cur: psycopg.Cursor[Any], params: dict[str, Any]) -> dict[str, Any]:
     """:func:`create_incident` inside the caller's transaction (``params`` as built there)."""
     cur.execute(_CREATE_INCIDENT, params)
-    row = dict(cur.fetchone())
+    row = one(cur)
     if row.pop("events_written") != 3:
         raise StoreError("incident creation wrote an incomplete event history")
     return row
@@ -493,7 +497,7 @@ def insert_assignment(cur: psycopg.Cursor[Any], *, incident_id: int, unit_id: in
         with cur.connection.transaction():  # savepoint: keep the outer transaction usable
             cur.execute(_INSERT_ASSIGNMENT, {"incident_id": incident_id, "unit_id": unit_id,
                                              "user_id": user_id, "eta_s": eta_s})
-            return dict(cur.fetchone())
+            return one(cur)
     except psycopg.errors.UniqueViolation as exc:
         raise UnitNotAvailableError(f"unit {unit_id} already has an active assignment") from exc
 
@@ -568,7 +572,7 @@ def version(db: Database) -> tuple[int, int, int]:
     """(last event id, events among the last 200 ids, last position id): changes on every action."""
     with db.transaction() as cur:
         cur.execute(_VERSION)
-        row = cur.fetchone()
+        row = one(cur)
     return int(row["last_event"]), int(row["recent_events"]), int(row["last_position"])
 
 
@@ -592,7 +596,7 @@ def board(db: Database, *, include_municipal: bool = False,
         cur.execute(UNITS_SQL)
         units = [dict(r) for r in cur.fetchall()]
         cur.execute(_OPEN_MUNICIPAL_COUNT)
-        municipal_open = int(cur.fetchone()["n"])
+        municipal_open = int(one(cur)["n"])
     return incidents, units, municipal_open
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from store._rows import one
 from store.db import Database
 
 ROLES = ("dispatcher", "leadership", "planner", "admin", "crew")
@@ -29,7 +30,7 @@ def _user(row: dict[str, Any]) -> User:
 def count_users(db: Database) -> int:
     with db.transaction() as cur:
         cur.execute("SELECT count(*) AS n FROM users")
-        return int(cur.fetchone()["n"])
+        return int(one(cur)["n"])
 
 
 def create_user(db: Database, *, username: str, password_hash: str, role: str,
@@ -40,7 +41,7 @@ def create_user(db: Database, *, username: str, password_hash: str, role: str,
             " VALUES (%s, %s, %s, %s, %s) RETURNING id, username, display_name, role, unit_id",
             (username, display_name or username, password_hash, role, unit_id),
         )
-        return _user(cur.fetchone())
+        return _user(one(cur))
 
 
 def get_credentials(db: Database, username: str) -> tuple[User, str] | None:
@@ -60,7 +61,7 @@ def list_users(db: Database) -> list[User]:
 
 
 def create_session(db: Database, *, token_hash: str, user_id: int, hours: int) -> None:
-    expires = datetime.now(timezone.utc) + timedelta(hours=hours)
+    expires = datetime.now(UTC) + timedelta(hours=hours)
     with db.transaction() as cur:
         cur.execute("DELETE FROM sessions WHERE expires_at < now()")
         cur.execute(
@@ -93,7 +94,7 @@ def create_api_token(db: Database, *, token_hash: str, name: str, role: str, use
             "INSERT INTO api_tokens (token_hash, name, role, user_id) VALUES (%s, %s, %s, %s) RETURNING id",
             (token_hash, name, role, user_id),
         )
-        return int(cur.fetchone()["id"])
+        return int(one(cur)["id"])
 
 
 def token_principal(db: Database, token_hash: str) -> dict[str, Any] | None:

@@ -10,16 +10,24 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
 
+from auth.passwords import hash_password
 from settings import ROOT_DIR, VAR_DIR
-from store import Database
+from store import Database, users as store_users
 from store.bootstrap import prepare
 from store.cluster import EmbeddedCluster, ensure_database
 
@@ -51,7 +59,7 @@ def _content_hash() -> str:
 def _with_db(url: str, dbname: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(url)
     info["dbname"] = dbname
-    return psycopg.conninfo.make_conninfo(**info)
+    return psycopg.conninfo.make_conninfo("", **info)
 
 
 @pytest.fixture(scope="session")
@@ -128,22 +136,168 @@ def module_db(pg_admin_url: str, template_db: str) -> Iterator[Database]:
     drop_database(pg_admin_url, name)
 
 
+@pytest.fixture
+def database_factory(pg_admin_url: str, template_db: str) -> Iterator[Callable[..., Database]]:
+    """Make more fresh, prepared databases in one test: ``database_factory(prefix="d")``.
+
+    Each is closed and dropped after the test.
+    """
+    made: list[tuple[str, Database]] = []
+
+    def make(prefix: str = "f", max_size: int = 4) -> Database:
+        name, url = make_database(pg_admin_url, template_db, prefix=prefix)
+        database = Database(url, max_size=max_size)
+        made.append((name, database))
+        return database
+
+    yield make
+    for name, database in made:
+        database.close()
+        drop_database(pg_admin_url, name)
+
+
+@pytest.fixture
+def empty_db_url(pg_admin_url: str) -> Iterator[str]:
+    """URL of a fresh database with nothing in it (no schema, no PostGIS), dropped after the test."""
+    name = f"k112_e_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    ensure_database(pg_admin_url, name)
+    yield _with_db(pg_admin_url, name)
+    drop_database(pg_admin_url, name)
+
+
 @pytest.fixture(scope="session")
 def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("k112")
 
 
+@pytest.fixture(scope="session")
+def get_free_port() -> Callable[[], int]:
+    """A function that returns a TCP port nobody listens on (loopback)."""
+    return free_port
+
+
+# --- small data shared by several test modules ----------------------------------------------
+@dataclass(frozen=True)
+class Places:
+    """Points in Kota Kendari as (lat, lon)."""
+
+    #: In Kel. Kandai (Kec. Kendari), the old town on the bay's north shore.
+    kandai: tuple[float, float] = (-3.9700, 122.5950)
+    #: Central Mandonga.
+    mandonga: tuple[float, float] = (-3.9669, 122.5120)
+    #: Out in Kendari Bay, well away from any shore (more than 1 km).
+    in_the_sea: tuple[float, float] = (-4.03, 122.69)
+
+
+@pytest.fixture(scope="session")
+def places() -> Places:
+    """Named points in the city (lat, lon) for requests that need a valid location."""
+    return Places()
+
+
+@pytest.fixture(scope="session")
+def add_unit() -> Callable[..., int]:
+    """``add_unit(db, unit_type="ambulance", home="Puskesmas Mata") -> unit id``: one unit at a home
+    station, with a callsign of its own."""
+    agencies = {"ambulance": "PSC119", "fire_engine": "DAMKAR", "police_patrol": "POLICE"}
+
+    def add(db: Database, unit_type: str = "ambulance", home: str = "Puskesmas Mata") -> int:
+        with db.transaction() as cur:
+            cur.execute("INSERT INTO units (callsign, unit_type, agency_code, home_facility_id)"
+                        " SELECT %s, %s, %s, id FROM facilities WHERE name = %s RETURNING id",
+                        (f"T-{unit_type[:3].upper()}-{uuid.uuid4().hex[:8]}", unit_type, agencies[unit_type], home))
+            row = cur.fetchone()
+            assert row is not None, home
+            return int(row["id"])
+
+    return add
+
+
+#: A small fleet: (callsign, unit type, agency, home facility).
+FLEET = (
+    ("AMB-01", "ambulance", "PSC119", "Puskesmas Mata"),
+    ("AMB-02", "ambulance", "PSC119", "Puskesmas Mekar"),
+    ("AMB-03", "ambulance", "PSC119", "Puskesmas Poasia"),
+    ("FE-01", "fire_engine", "DAMKAR", "Pos Induk Damkar Kota Kendari (Kadia)"),
+    ("FE-02", "fire_engine", "DAMKAR", "Pos Damkar Kendari Barat"),
+    ("FE-03", "fire_engine", "DAMKAR", "Pos Damkar Poasia"),
+    ("WT-01", "water_tanker", "DAMKAR", "Pos Damkar Puuwatu"),
+    ("POL-01", "police_patrol", "POLICE", "Polsek Mandonga"),
+    ("POL-02", "police_patrol", "POLICE", "Polsek Kandai"),
+    ("RES-01", "rescue", "DAMKAR", "Pos Damkar Wua-Wua"),
+)
+
+
+@pytest.fixture(scope="session")
+def seed_fleet() -> Callable[..., dict[str, int]]:
+    """``seed_fleet(db, fleet=FLEET) -> {callsign: unit id}``: units at their home stations."""
+
+    def seed(db: Database, fleet: tuple[tuple[str, str, str, str], ...] = FLEET) -> dict[str, int]:
+        out = {}
+        with db.transaction() as cur:
+            for callsign, unit_type, agency, home in fleet:
+                cur.execute("INSERT INTO units (callsign, unit_type, agency_code, home_facility_id)"
+                            " SELECT %s, %s, %s, id FROM facilities WHERE name = %s RETURNING id",
+                            (callsign, unit_type, agency, home))
+                row = cur.fetchone()
+                assert row is not None, home
+                out[callsign] = int(row["id"])
+        return out
+
+    return seed
+
+
+@pytest.fixture(scope="session")
+def travel_graph() -> Any:
+    """The city's travel network as the application loads it (read-only; built once per session)."""
+    from routing.network import load_network
+
+    return load_network()
+
+
+@dataclass(frozen=True)
+class LineRoad:
+    """A hand-made road running east in UTM 51S whose service areas are known exactly.
+
+    Nodes every ``step_m`` from ``(x0_m, y0_m)``; ``edge_s`` per edge both ways, plus a one-way 10 s
+    shortcut from the last node back to the first (it only helps travel *towards* node 0).
+    Off-network legs run at 3,600 km/h: practically free, so every place takes its node's time.
+    """
+
+    graph: Any
+    x0_m: float = 400_000.0
+    y0_m: float = 9_550_000.0
+    step_m: float = 1000.0
+    edge_s: float = 60.0
+
+    def node_lonlat(self, i: int) -> tuple[float, float]:
+        """Longitude and latitude of node ``i``."""
+        from planning._proj import to_lonlat
+
+        lon, lat = to_lonlat([self.x0_m + i * self.step_m], [self.y0_m])
+        return float(lon[0]), float(lat[0])
+
+
+@pytest.fixture
+def line_road() -> LineRoad:
+    """An 11-node :class:`LineRoad` (10 km) near Kendari."""
+    import numpy as np
+
+    from planning._proj import to_lonlat
+    from routing.graph import TravelGraph
+
+    n, x0, y0, step, edge = 11, LineRoad.x0_m, LineRoad.y0_m, LineRoad.step_m, LineRoad.edge_s
+    lon, lat = to_lonlat(x0 + np.arange(n) * step, np.full(n, y0))
+    src = [*range(n - 1), *range(1, n), n - 1]
+    dst = [*range(1, n), *range(n - 1), 0]
+    time_s = [edge] * (2 * (n - 1)) + [10.0]
+    length = [step] * (2 * (n - 1)) + [step]
+    graph = TravelGraph.from_edges(model="approximate", lon=lon, lat=lat, src=src, dst=dst, time_s=time_s,
+                                   length_m=length, meta={"snap_speed_kmh": 3_600_000, "snap_circuity": 1.0})
+    return LineRoad(graph=graph)
+
+
 # --- live server + real Chromium (browser tests) -------------------------------------------
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass, field
-
-from auth.passwords import hash_password
-from store import users as store_users
-
 BROWSER_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
@@ -210,11 +364,24 @@ def stop_live_app(app: LiveApp) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_app(module_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+def live_app_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveApp]]:
+    """``live_app_factory(db, env_extra=None) -> LiveApp``: serve the app on ``db``; stopped after the module."""
+    started: list[LiveApp] = []
+
+    def start(db: Database, *, env_extra: dict[str, str] | None = None) -> LiveApp:
+        app = start_live_app(db, tmp_path_factory.mktemp("live"), env_extra=env_extra)
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        stop_live_app(app)
+
+
+@pytest.fixture(scope="module")
+def live_app(module_db: Database, live_app_factory: Callable[..., LiveApp]) -> LiveApp:
     """The app served from a subprocess on the module's fresh database (no demo data)."""
-    app = start_live_app(module_db, tmp_path_factory.mktemp("live"))
-    yield app
-    stop_live_app(app)
+    return live_app_factory(module_db)
 
 
 @pytest.fixture(scope="session")
@@ -229,7 +396,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser):
     """A fresh browser context and page (1400×900), closed after the test."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID",
                                   timezone_id="Asia/Makassar")
@@ -239,7 +406,7 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def login(page, base_url: str, username: str, password: str = TEST_PASSWORD, next_path: str = "/") -> None:  # type: ignore[no-untyped-def]
+def login(page, base_url: str, username: str, password: str = TEST_PASSWORD, next_path: str = "/") -> None:
     """Log in through the real form and wait for the app shell."""
     page.goto(f"{base_url}/login?next={next_path}")
     page.fill("#username", username)
@@ -248,7 +415,7 @@ def login(page, base_url: str, username: str, password: str = TEST_PASSWORD, nex
     page.wait_for_selector("#nav-user")
 
 
-def wait_for_map(page, graph_id: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for_map(page, graph_id: str) -> None:
     """Wait until the plotly map in ``#graph_id`` has painted its canvas (plus two frames)."""
     page.wait_for_selector(f"#{graph_id} .js-plotly-plot .maplibregl-canvas")
     page.wait_for_function(
@@ -257,3 +424,15 @@ def wait_for_map(page, graph_id: str) -> None:  # type: ignore[no-untyped-def]
                             && gd._fullLayout.map._subplot.map && gd._fullLayout.map._subplot.map.loaded(); }""",
         arg=graph_id)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+@pytest.fixture(scope="session")
+def browser_login() -> Callable[..., None]:
+    """``browser_login(page, base_url, username, password=TEST_PASSWORD, next_path="/")``."""
+    return login
+
+
+@pytest.fixture(scope="session")
+def map_painted() -> Callable[..., None]:
+    """``map_painted(page, graph_id)``: wait until that plotly map has painted."""
+    return wait_for_map

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
+import dash
 import pytest
+from dash import Input, Output
+from dash._callback import register_clientside_callback
 
 from app import create_app
 from auth.passwords import hash_password
 from services.accounts import issue_api_token
 from store import Database, users
+from web.auth import (
+    ROLE_LABELS,
+    UnguardedCallbackError,
+    callback_role_rule,
+    callback_roles,
+    check_callback_roles,
+    unguarded_callbacks,
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +76,8 @@ def test_login_sets_server_side_session(app_env) -> None:
     assert resp.status_code == 302
     assert client.get("/").status_code == 200
     with app_env["db"].transaction() as cur:
-        cur.execute("SELECT count(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'planner1'")
+        cur.execute("SELECT count(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = "
+                    "'planner1'")
         assert cur.fetchone()["n"] >= 1
     client.get("/logout")                         # a link or prefetch does not end the session
     assert client.get("/").status_code == 200
@@ -145,3 +158,43 @@ def test_callbacks_check_the_role_on_the_server(app_env) -> None:
     login(admin, "admin1")
     resp = admin.post("/_dash-update-component", json=_admin_callback_payload(), headers=SAME_ORIGIN)
     assert resp.status_code == 200 and "intruder" in resp.get_data(as_text=True)
+
+
+def test_every_server_callback_has_a_role_rule(app_env) -> None:
+    client = app_env["server"].test_client()
+    login(client, "admin1")
+    assert client.get("/").status_code == 200        # the app has taken over every dash.callback callback
+    callback_map = app_env["app"].callback_map
+    ours = {cid: spec["callback"] for cid, spec in callback_map.items()
+            if spec.get("callback") is not None and not spec["callback"].__module__.startswith("dash")}
+    modules = {f.__module__ for f in ours.values()}
+    assert len(ours) >= 20 and "pages.admin" in modules and any("dispatch" in m for m in modules)
+    assert unguarded_callbacks(callback_map) == []
+    assert all(set(callback_role_rule(f) or ("?",)) <= set(ROLE_LABELS) for f in ours.values())
+    assert all(callback_role_rule(f) == ("admin",) for f in ours.values() if f.__module__ == "pages.admin")
+
+
+def test_a_callback_without_a_role_rule_is_refused() -> None:
+    cmap: dict = {}
+    clist: list = []
+
+    @dash.callback(Output("bare-out", "children"), Input("bare-in", "n_clicks"), callback_map=cmap,
+                   callback_list=clist)
+    def bare(n):
+        return n
+
+    @dash.callback(Output("ok-out", "children"), Input("ok-in", "n_clicks"), callback_map=cmap,
+                   callback_list=clist)
+    @callback_roles("planner")
+    def guarded(n):
+        return n
+
+    register_clientside_callback(clist, cmap, False, [], "function(n) { return n; }",
+                                 Output("js-out", "children"), Input("js-in", "n_clicks"))
+    assert len(cmap) == 3
+    bad = unguarded_callbacks(cmap)
+    assert len(bad) == 1 and bad[0].startswith("bare-out.children") and "bare" in bad[0]
+    with pytest.raises(UnguardedCallbackError, match=r"bare-out\.children"):
+        check_callback_roles(SimpleNamespace(callback_map=cmap))
+    with pytest.raises(ValueError, match="unknown role"):
+        callback_roles("dispatchr")

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -14,11 +15,10 @@ import pytest
 from settings import ROOT_DIR, VAR_DIR
 from store._errors import EmbeddedClusterError, PostGISMissingError
 from store.cluster import EmbeddedCluster, find_pg_bindir
-from tests.conftest import free_port
 
 
 @pytest.fixture
-def cluster_dir() -> Path:
+def cluster_dir() -> Iterator[Path]:
     # Not under pytest's tmp (it may sit below a directory the postgres user cannot enter).
     path = VAR_DIR / f"cluster-test-{os.getpid()}"
     yield path
@@ -26,8 +26,8 @@ def cluster_dir() -> Path:
     subprocess.run(["rm", "-rf", str(path)], check=False)
 
 
-def test_cluster_starts_and_keeps_data_across_restart(cluster_dir: Path) -> None:
-    port = free_port()
+def test_cluster_starts_and_keeps_data_across_restart(cluster_dir: Path, get_free_port) -> None:
+    port = get_free_port()
     cluster = EmbeddedCluster(cluster_dir, port=port)
     url = cluster.ensure("k112_restart")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -71,8 +71,8 @@ def _run_app(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60)
 
 
-def test_wrong_database_url_is_one_line_and_nonzero() -> None:
-    result = _run_app("prepare", DATABASE_URL=f"postgresql://x:y@127.0.0.1:{free_port()}/nope")
+def test_wrong_database_url_is_one_line_and_nonzero(get_free_port) -> None:
+    result = _run_app("prepare", DATABASE_URL=f"postgresql://x:y@127.0.0.1:{get_free_port()}/nope")
     assert result.returncode == 2
     assert result.stderr.startswith("error: cannot connect to DATABASE_URL")
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -89,12 +89,12 @@ def test_busy_app_port_is_one_line_and_nonzero() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_app_runs_its_own_cluster_and_stops_it_on_exit(cluster_dir: Path) -> None:
+def test_app_runs_its_own_cluster_and_stops_it_on_exit(cluster_dir: Path, get_free_port) -> None:
     import signal
     import time
     import urllib.request
 
-    pg_port, app_port = free_port(), free_port()
+    pg_port, app_port = get_free_port(), get_free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(KENDARI112_PG_DIR=str(cluster_dir), KENDARI112_PG_PORT=str(pg_port), PORT=str(app_port),
                KENDARI112_SEED_DEMO="0", KENDARI112_ADMIN_PASSWORD="admin-pass-123")

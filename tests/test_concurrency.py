@@ -10,9 +10,6 @@ import urllib.request
 import pytest
 
 from store import Database
-from tests.conftest import LiveApp
-from tests.test_api_incidents import add_unit
-from tests.test_incidents_service import KANDAI, MANDONGA
 
 ATTEMPTS = 20
 
@@ -51,12 +48,13 @@ def _active_assignments(db: Database, unit_id: int) -> int:
         return int(cur.fetchone()["n"])
 
 
-def test_twenty_simultaneous_assignments_of_one_unit(live_app: LiveApp) -> None:
+def test_twenty_simultaneous_assignments_of_one_unit(live_app, add_unit, places) -> None:
     unit = add_unit(live_app.db)
+    mandonga = places.mandonga
     incidents = []
     for i in range(ATTEMPTS):  # different incidents, the worst case for a per-incident lock
         status, body = _post(live_app.base_url, "/api/v1/incidents",
-                             {"lat": MANDONGA[0] + 0.004 * (i % 5), "lon": MANDONGA[1] + 0.004 * (i // 5),
+                             {"lat": mandonga[0] + 0.004 * (i % 5), "lon": mandonga[1] + 0.004 * (i // 5),
                               "type": "medical"})
         assert status == 201, body
         incidents.append(body["id"])
@@ -71,9 +69,9 @@ def test_twenty_simultaneous_assignments_of_one_unit(live_app: LiveApp) -> None:
         assert cur.fetchone()["n"] == 1
 
 
-def test_twenty_simultaneous_assignments_to_one_incident(live_app: LiveApp) -> None:
+def test_twenty_simultaneous_assignments_to_one_incident(live_app, add_unit, places) -> None:
     unit = add_unit(live_app.db)
-    status, body = _post(live_app.base_url, "/api/v1/incidents", {"lat": KANDAI[0], "lon": KANDAI[1],
+    status, body = _post(live_app.base_url, "/api/v1/incidents", {"lat": places.kandai[0], "lon": places.kandai[1],
                                                                  "type": "medical"})
     assert status == 201
     results = _race(live_app.base_url, [(f"/api/v1/incidents/{body['id']}/assignments", {"unit_id": unit})] * ATTEMPTS)
@@ -83,7 +81,7 @@ def test_twenty_simultaneous_assignments_to_one_incident(live_app: LiveApp) -> N
 
 
 @pytest.mark.parametrize("status", ["en_route"])
-def test_racing_status_changes_apply_once(live_app: LiveApp, status: str) -> None:
+def test_racing_status_changes_apply_once(live_app, add_unit, status: str) -> None:
     unit = add_unit(live_app.db)
     _, inc = _post(live_app.base_url, "/api/v1/incidents", {"lat": -3.99, "lon": 122.53, "type": "medical"})
     assert _post(live_app.base_url, f"/api/v1/incidents/{inc['id']}/assignments", {"unit_id": unit})[0] == 201

@@ -2,62 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pytest
 from shapely.geometry import Point, box
+from shapely.geometry.base import BaseGeometry
 
 from planning import coverage as cov
 from planning._errors import InvalidParameterError, NoStationsError
 from planning._proj import UTM_51S, geom_to_utm, to_lonlat
-from routing.graph import TravelGraph
 
-X0, Y0 = 400_000.0, 9_550_000.0  # UTM 51S, near Kendari
-STEP_M = 1000.0
-EDGE_S = 60.0
+#: The ``line_road`` fixture (tests/conftest.py: LineRoad).
+LineRoad = Any
 
-
-def line_graph(n: int = 11) -> TravelGraph:
-    """Nodes every 1 km along a road running east; 60 s per edge both ways; plus a one-way
-    shortcut from the last node back to the first (10 s), which only helps travel *towards* node 0."""
-    xs = X0 + np.arange(n) * STEP_M
-    lon, lat = to_lonlat(xs, np.full(n, Y0))
-    src = [*range(n - 1), *range(1, n), n - 1]
-    dst = [*range(1, n), *range(n - 1), 0]
-    time_s = [EDGE_S] * (2 * (n - 1)) + [10.0]
-    length = [STEP_M] * (2 * (n - 1)) + [STEP_M]
-    # off-network legs at 3,600 km/h: practically free, so every place takes its node's time
-    return TravelGraph.from_edges(model="approximate", lon=lon, lat=lat, src=src, dst=dst, time_s=time_s,
-                                  length_m=length, meta={"snap_speed_kmh": 3_600_000, "snap_circuity": 1.0})
+def land(road: LineRoad) -> BaseGeometry:
+    x0, y0 = road.x0_m, road.y0_m
+    return box(x0 - 500, y0 - 500, x0 + 10_500, y0 + 500)
 
 
-def land() -> object:
-    return box(X0 - 500, Y0 - 500, X0 + 10_500, Y0 + 500)
-
-
-def areas() -> gpd.GeoDataFrame:
+def areas(road: LineRoad) -> gpd.GeoDataFrame:
+    x0, y0 = road.x0_m, road.y0_m
     return gpd.GeoDataFrame({"kode": ["W", "E"], "nama": ["West", "East"], "kecamatan": ["K", "K"]},
-                            geometry=[box(X0 - 500, Y0 - 500, X0 + 5000, Y0 + 500),
-                                      box(X0 + 5000, Y0 - 500, X0 + 10_500, Y0 + 500)], crs=UTM_51S)
+                            geometry=[box(x0 - 500, y0 - 500, x0 + 5000, y0 + 500),
+                                      box(x0 + 5000, y0 - 500, x0 + 10_500, y0 + 500)], crs=UTM_51S)
 
 
-def _node_lonlat(i: int) -> tuple[float, float]:
-    lon, lat = to_lonlat([X0 + i * STEP_M], [Y0])
-    return float(lon[0]), float(lat[0])
-
-
-def _run(**kwargs):  # type: ignore[no-untyped-def]
-    graph = line_graph()
-    s_lon, s_lat = _node_lonlat(0)
-    inc = [_node_lonlat(i) for i in range(11)]
-    args = dict(bands_min=(2.5, 4.5), incidents_lon=[p[0] for p in inc], incidents_lat=[p[1] for p in inc],
-                land_utm=land(), areas_utm=areas(), grid_m=100.0)
+def _run(road: LineRoad, **kwargs: Any) -> Any:
+    s_lon, s_lat = road.node_lonlat(0)
+    inc = [road.node_lonlat(i) for i in range(11)]
+    args = {"bands_min": (2.5, 4.5), "incidents_lon": [p[0] for p in inc], "incidents_lat": [p[1] for p in inc],
+            "land_utm": land(road), "areas_utm": areas(road), "grid_m": 100.0}
     args.update(kwargs)
-    return cov.coverage(graph, [s_lon], [s_lat], **args)
+    return cov.coverage(road.graph, [s_lon], [s_lat], **args)
 
 
-def test_known_service_areas_on_a_hand_made_graph() -> None:
-    res = _run()
+def test_known_service_areas_on_a_hand_made_graph(line_road: LineRoad) -> None:
+    res = _run(line_road)
     assert res.model == "approximate"
     assert res.labels == ("0–2.5 min", "2.5–4.5 min", "> 4.5 min")
     # nodes 0–2 (≤ 150 s) own x < 2.5 km; nodes 3–4 (≤ 270 s) own 2.5–4.5 km; the rest is beyond
@@ -73,17 +55,18 @@ def test_known_service_areas_on_a_hand_made_graph() -> None:
     assert res.within(4.5) == {"area_share": pytest.approx(5 / 11), "incidents_share": pytest.approx(5 / 11)}
 
 
-def test_band_polygons_cover_the_right_places() -> None:
-    res = _run()
+def test_band_polygons_cover_the_right_places(line_road: LineRoad) -> None:
+    res = _run(line_road)
+    x0, y0 = line_road.x0_m, line_road.y0_m
     band0, band1, beyond = (geom_to_utm(p) for p in res.polygons)
-    assert band0.contains(Point(X0 + 1000, Y0)) and band0.contains(Point(X0 + 2400, Y0 + 300))
-    assert band1.contains(Point(X0 + 3000, Y0)) and not band1.contains(Point(X0 + 2000, Y0))
-    assert beyond.contains(Point(X0 + 8000, Y0)) and res.uncovered.equals(res.polygons[-1])
+    assert band0.contains(Point(x0 + 1000, y0)) and band0.contains(Point(x0 + 2400, y0 + 300))
+    assert band1.contains(Point(x0 + 3000, y0)) and not band1.contains(Point(x0 + 2000, y0))
+    assert beyond.contains(Point(x0 + 8000, y0)) and res.uncovered.equals(res.polygons[-1])
     assert band0.intersection(band1).area == pytest.approx(0.0, abs=1e-3)
 
 
-def test_per_area_shares_and_main_band() -> None:
-    res = _run()
+def test_per_area_shares_and_main_band(line_road: LineRoad) -> None:
+    res = _run(line_road)
     table = res.kelurahan.set_index("kode")
     assert table.loc["W", "band_0"] == pytest.approx(3 / 5.5)
     assert table.loc["W", "band_1"] == pytest.approx(2 / 5.5)
@@ -93,29 +76,29 @@ def test_per_area_shares_and_main_band() -> None:
     assert list(res.stats["kelurahan_n"]) == [1, 0, 1]
 
 
-def test_second_station_shrinks_the_uncovered_area() -> None:
-    graph = line_graph()
-    a, b = _node_lonlat(0), _node_lonlat(10)
-    res = cov.coverage(graph, [a[0], b[0]], [a[1], b[1]], bands_min=(2.5,), land_utm=land(), areas_utm=areas())
+def test_second_station_shrinks_the_uncovered_area(line_road: LineRoad) -> None:
+    a, b = line_road.node_lonlat(0), line_road.node_lonlat(10)
+    res = cov.coverage(line_road.graph, [a[0], b[0]], [a[1], b[1]], bands_min=(2.5,), land_utm=land(line_road),
+                       areas_utm=areas(line_road))
     # each station covers 2.5 km of road-side land: [-0.5, 2.5] and [7.5, 10.5] km
     assert list(res.stats["area_km2"].round(6)) == [6.0, 5.0]
 
 
-def test_station_off_the_network_is_refused() -> None:
-    far_lon, far_lat = to_lonlat([X0 + 5000], [Y0 + 5000])
+def test_station_off_the_network_is_refused(line_road: LineRoad) -> None:
+    far_lon, far_lat = to_lonlat([line_road.x0_m + 5000], [line_road.y0_m + 5000])
     with pytest.raises(NoStationsError):
-        cov.coverage(line_graph(), far_lon, far_lat, land_utm=land(), areas_utm=areas())
+        cov.coverage(line_road.graph, far_lon, far_lat, land_utm=land(line_road), areas_utm=areas(line_road))
     with pytest.raises(NoStationsError):
-        cov.coverage(line_graph(), [], [], land_utm=land(), areas_utm=areas())
+        cov.coverage(line_road.graph, [], [], land_utm=land(line_road), areas_utm=areas(line_road))
 
 
 @pytest.mark.parametrize("text, expected", [("4, 8, 15", (4.0, 8.0, 15.0)), ("5;10", (5.0, 10.0)), ([3], (3.0,))])
-def test_parse_bands(text, expected) -> None:  # type: ignore[no-untyped-def]
+def test_parse_bands(text, expected) -> None:
     assert cov.parse_bands(text) == expected
 
 
 @pytest.mark.parametrize("bad", ["", "8, 4", "a, b", "0, 4", "200", [1, 2, 3, 4, 5, 6, 7, 8, 9]])
-def test_parse_bands_refuses_nonsense(bad) -> None:  # type: ignore[no-untyped-def]
+def test_parse_bands_refuses_nonsense(bad) -> None:
     with pytest.raises(InvalidParameterError):
         cov.parse_bands(bad)
 
@@ -125,12 +108,11 @@ def test_band_index_edges_are_inclusive() -> None:
     assert list(cov.band_index(t, (4, 8))) == [0, 0, 1, 1, 2, 2]
 
 
-def test_kendari_coverage_uses_the_city_and_states_the_model() -> None:
+def test_kendari_coverage_uses_the_city_and_states_the_model(travel_graph) -> None:
     """The real travel graph (approximate unless a road graph is installed): shares add up."""
     from layers.geodata import facilities
-    from routing.graph import load_graph
 
-    graph = load_graph()
+    graph = travel_graph
     fire = [f for f in facilities() if f.category == "fire_post"]
     res = cov.coverage(graph, [f.lon for f in fire], [f.lat for f in fire], station_names=[f.name for f in fire])
     assert res.model == graph.model

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import h3
 import numpy as np
 import pandas as pd
 import pytest
 
-from planning import hotspots as hs
-from planning import temporal as tmp
+from planning import hotspots as hs, temporal as tmp
 from planning._errors import InvalidParameterError, NoIncidentsError
 
 CENTRE = h3.latlng_to_cell(-3.99, 122.52, 9)
+
+#: esda's G_Local warns that its default alternative hypothesis will change and offers no argument to choose it.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The alternative hypothesis for conditional randomization:DeprecationWarning")
 
 
 def _fixture_points() -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -28,7 +33,7 @@ def _fixture_points() -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.array(lon), np.array(lat), study
 
 
-def _direct_esda(counts: pd.Series, seed: int) -> object:
+def _direct_esda(counts: pd.Series, seed: int) -> Any:
     """Gi* computed straight with libpysal/esda from the hexagon polygons (Queen contiguity)."""
     import geopandas as gpd
     from esda import G_Local
@@ -138,14 +143,15 @@ def test_kde_over_the_city_is_masked_to_land() -> None:
 def test_kelurahan_counts_lists_every_kelurahan() -> None:
     kel = pd.DataFrame({"kode": ["a", "b", "c"], "nama": ["A", "B", "C"], "kecamatan": ["K"] * 3,
                         "area_km2": [1.0, 2.0, 4.0]})
-    out = hs.kelurahan_counts(["b", "b", "a", None, "b"], kel)
+    out = hs.kelurahan_counts(np.array(["b", "b", "a", None, "b"], dtype=object), kel)
     assert list(out["kode"]) == ["b", "a", "c"]
     assert list(out["count"]) == [3, 1, 0]
     assert out.loc[0, "per_km2"] == pytest.approx(1.5) and out.loc[0, "share"] == pytest.approx(0.6)
 
 
 def test_hour_weekday_in_wita() -> None:
-    times = pd.Series(pd.to_datetime(["2026-01-05T16:30:00Z", "2026-01-05T01:00:00Z", "2026-01-11T15:59:00Z"], utc=True))
+    times = pd.Series(pd.to_datetime(["2026-01-05T16:30:00Z", "2026-01-05T01:00:00Z", "2026-01-11T15:59:00Z"],
+                                     utc=True))
     m = tmp.hour_weekday(times)
     assert m.shape == (7, 24) and int(m.to_numpy().sum()) == 3
     assert m.loc[1, 0] == 1  # Tue 00:30 WITA

@@ -9,20 +9,15 @@ import numpy as np
 import pytest
 
 from layers.geodata import facilities, kelurahan
-from planning import coverage as cov
-from planning import hotspots as hs
-from planning import report as rp
+from planning import coverage as cov, hotspots as hs, report as rp, siting as sit
 from services import planning as service
-from planning import siting as sit
 
 EXPECTED_LAYERS = ("kelurahan_counts", "hotspots_gi", "emerging_hotspots", "coverage_bands", "uncovered",
                    "stations", "siting_gain", "siting_candidates")
 
 
 @pytest.fixture(scope="module")
-def views() -> dict:
-    from routing.graph import load_graph
-
+def views(travel_graph) -> dict:
     rng = np.random.default_rng(5)
     kel = kelurahan()
     pts = kel.geometry.representative_point()
@@ -33,7 +28,7 @@ def views() -> dict:
     hot = service.HotspotView(query=q, hotspots=hs.hotspots(lon, lat, resolution=8), density=hs.kde(lon, lat),
                               kelurahan=hs.kelurahan_counts(kel["kode"].to_numpy()[idx], kel), n_incidents=idx.size,
                               emerging=hs.emerging_hotspots(lon[::2], lat[::2], lon[1::2], lat[1::2], resolution=8))
-    graph = load_graph()
+    graph = travel_graph
     fire = [f for f in facilities() if f.category == "fire_post"]
     rows = [{"name": f.name, "lon": f.lon, "lat": f.lat, "category": f.category,
              "location_confidence": f.location_confidence} for f in fire]
@@ -52,7 +47,7 @@ def test_report_layers_and_html_content(views: dict) -> None:
     layers = rp.report_layers(**views)
     assert [layer.key for layer in layers] == list(EXPECTED_LAYERS)
     page = rp.build_report(title="Laporan uji", period="Periode uji", **views)
-    block = re.search(r"layer_control_\w+_layers = \{(.*?)\};", page, re.S).group(1)  # type: ignore[union-attr]
+    block = re.search(r"layer_control_\w+_layers = \{(.*?)\};", page, re.S).group(1)
     names = {json.loads(f'"{k}"') for k in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:', block)}
     for layer in layers:  # every layer is switchable in the Leaflet layer control
         assert layer.name in names
@@ -64,7 +59,7 @@ def test_report_layers_and_html_content(views: dict) -> None:
     assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
 
 
-def test_local_leaflet_is_inlined(views: dict, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_local_leaflet_is_inlined(views: dict, tmp_path, monkeypatch) -> None:
     (tmp_path / "leaflet.js").write_text("/* local leaflet js */")
     (tmp_path / "leaflet.css").write_text("/* local leaflet css */")
     monkeypatch.setenv("K112_LEAFLET_DIR", str(tmp_path))
@@ -74,7 +69,7 @@ def test_local_leaflet_is_inlined(views: dict, tmp_path, monkeypatch) -> None:  
 
 
 @pytest.mark.browser
-def test_report_opens_in_chromium_from_a_file(views: dict, tmp_path, page) -> None:  # type: ignore[no-untyped-def]
+def test_report_opens_in_chromium_from_a_file(views: dict, tmp_path, page) -> None:
     path = tmp_path / "report.html"
     path.write_text(rp.build_report(title="Laporan uji", period="Periode uji", **views), encoding="utf-8")
     errors: list[str] = []
@@ -93,7 +88,7 @@ def test_report_opens_in_chromium_from_a_file(views: dict, tmp_path, page) -> No
 
 
 @pytest.mark.browser
-def test_report_falls_back_to_a_static_drawing_without_leaflet(views: dict, tmp_path, page, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_report_falls_back_to_a_static_drawing_without_leaflet(views: dict, tmp_path, page, monkeypatch) -> None:
     monkeypatch.setattr(rp, "LEAFLET_DIRS", ())   # as if no local Leaflet: folium's CDN link, unreachable here
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -106,10 +101,11 @@ def test_report_falls_back_to_a_static_drawing_without_leaflet(views: dict, tmp_
     assert all("L is not defined" in e for e in errors)  # only folium's own script fails
     drawn = page.evaluate("() => [...document.querySelectorAll('#k112r-svg g[data-layer]')].map(g => g.dataset.layer)")
     assert set(EXPECTED_LAYERS) <= set(drawn)
-    hidden = page.evaluate("() => getComputedStyle(document.querySelector('#k112r-svg g[data-layer=kelurahan_counts]')).display")
+    display = "() => getComputedStyle(document.querySelector('#k112r-svg g[data-layer=kelurahan_counts]')).display"
+    hidden = page.evaluate(display)
     assert hidden == "none"
     page.check("input[data-toggle=kelurahan_counts]")
-    shown = page.evaluate("() => getComputedStyle(document.querySelector('#k112r-svg g[data-layer=kelurahan_counts]')).display")
+    shown = page.evaluate(display)
     assert shown != "none"
     assert page.locator("#k112r-svg path").count() > 100
 
@@ -118,8 +114,7 @@ def test_page_figures_for_every_layer(views: dict) -> None:
     """The plotly figures the page shows, in both languages (no Dash needed)."""
     import pandas as pd
 
-    from planning import figures as fg
-    from planning import temporal as tmp
+    from planning import figures as fg, temporal as tmp
 
     kel = kelurahan()
     areas = {"kecamatan": {"geojson": {"type": "FeatureCollection", "features": []}, "labels": []},

@@ -9,7 +9,6 @@ import pytest
 
 from planning import siting as sit
 from planning._errors import InvalidParameterError, NoIncidentsError
-from tests.test_planning_coverage import _node_lonlat, line_graph
 
 
 def brute_force(cand: np.ndarray, w: np.ndarray, k: int, exist: np.ndarray, relocate: int = 0) -> float:
@@ -80,9 +79,9 @@ def test_solver_refuses_bad_k() -> None:
         sit.solve_mclp(cand, np.ones(3), 0)
 
 
-def test_siting_on_a_hand_made_graph() -> None:
-    graph = line_graph()
-    nodes = [_node_lonlat(i) for i in range(11)]
+def test_siting_on_a_hand_made_graph(line_road) -> None:
+    graph = line_road.graph
+    nodes = [line_road.node_lonlat(i) for i in range(11)]
     # one incident per node, three more at the far end
     inc = nodes + [nodes[10]] * 3
     station = nodes[0]
@@ -107,9 +106,9 @@ def test_siting_on_a_hand_made_graph() -> None:
     assert list(moved.existing.loc[moved.existing["removed"], "name"]) == ["Pos 0"]
 
 
-def test_siting_needs_incidents_and_valid_parameters() -> None:
-    graph = line_graph()
-    cands = sit.clicked_candidates([_node_lonlat(5)])
+def test_siting_needs_incidents_and_valid_parameters(line_road) -> None:
+    graph = line_road.graph
+    cands = sit.clicked_candidates([line_road.node_lonlat(5)])
     with pytest.raises(NoIncidentsError):
         sit.site_stations(graph, candidates=cands, incidents_lon=[], incidents_lat=[])
     with pytest.raises(InvalidParameterError):

@@ -6,14 +6,13 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from layers.geodata import facilities, kelurahan
 from services import planning as service
-from store import Database
-from store import planning as store
+from store import Database, planning as store
 
 #: (incident type, UTC time, kelurahan index, outcome)
 ROWS = [
@@ -51,8 +50,8 @@ def test_incident_points_filters(pdb: Database) -> None:
     assert every["kelurahan_kode"].notna().all()  # the spatial-join trigger placed them
     assert str(every["created_at"].dt.tz) == "UTC"
     assert len(store.incident_points(pdb, types=["land_fire", "structure_fire"])) == 3
-    march = store.incident_points(pdb, start=datetime(2026, 3, 1, tzinfo=timezone.utc),
-                                  end=datetime(2026, 4, 1, tzinfo=timezone.utc))
+    march = store.incident_points(pdb, start=datetime(2026, 3, 1, tzinfo=UTC),
+                                  end=datetime(2026, 4, 1, tzinfo=UTC))
     assert len(march) == 3
     day = store.incident_points(pdb, hour_from=8, hour_to=14)  # 09:00 and three at 13:00 WITA
     assert len(day) == 4
@@ -89,15 +88,13 @@ def test_query_round_trip_and_bounds() -> None:
         service.PlanningQuery.from_dict({"start": "2026-05-01", "end": "2026-04-01"})
 
 
-def test_service_runs_each_analysis(pdb: Database) -> None:
-    from routing.graph import load_graph
-
+def test_service_runs_each_analysis(pdb: Database, travel_graph) -> None:
     q = service.PlanningQuery()
     hot = service.hotspot_analysis(pdb, q, permutations=99)
     assert hot.n_incidents == 6 and int(hot.hotspots.cells["count"].sum()) == 6
     when = service.temporal_analysis(pdb, q)
     assert int(when.hour_weekday.to_numpy().sum()) == 6
-    graph = load_graph()
+    graph = travel_graph
     cov = service.coverage_analysis(pdb, graph, q, kind="ambulance", bands_min="4, 8")
     assert int(cov.result.stats["incidents_n"].sum()) == 6 and cov.result.model == graph.model
     site = service.siting_analysis(pdb, graph, q, kind="fire", k=1, max_minutes=8)
@@ -105,15 +102,13 @@ def test_service_runs_each_analysis(pdb: Database) -> None:
     assert site.after.within(8.0)["area_share"] >= site.before.within(8.0)["area_share"] - 1e-9
 
 
-def test_report_exports(pdb: Database) -> None:
-    from routing.graph import load_graph
-
+def test_report_exports(pdb: Database, travel_graph) -> None:
     spec = service.ReportSpec(query=service.PlanningQuery(), coverage={"kind": "fire", "bands": [4, 8, 15]},
                               siting={"kind": "fire", "k": 1, "max_minutes": 8.0, "candidates": "kelurahan"},
                               title="Uji laporan")
-    page = service.report_html(pdb, load_graph(), spec)
+    page = service.report_html(pdb, travel_graph, spec)
     assert "Uji laporan" in page and "leaflet" in page.lower() and "k112r-svg" in page
-    data = service.report_geojson(pdb, load_graph(), spec)
+    data = service.report_geojson(pdb, travel_graph, spec)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
         assert {"hotspots_gi.geojson", "coverage_bands.geojson", "uncovered.geojson", "stations.geojson",
@@ -134,13 +129,14 @@ def api(pdb: Database) -> Iterator[object]:
     app.server.extensions["kendari112"].db.close()
 
 
-def test_api_hotspots_and_coverage(api) -> None:  # type: ignore[no-untyped-def]
+def test_api_hotspots_and_coverage(api) -> None:
     auth = {"Authorization": "Bearer planning-token"}
     resp = api.get("/api/v1/planning/hotspots?resolution=8&types=medical,land_fire", headers=auth)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     body = resp.get_json()
     assert body["n_incidents"] == 5 and body["h3_resolution"] == 8
-    assert body["cells"]["type"] == "FeatureCollection" and sum(body["classes"].values()) == len(body["cells"]["features"])
+    assert body["cells"]["type"] == "FeatureCollection"
+    assert sum(body["classes"].values()) == len(body["cells"]["features"])
     resp = api.get("/api/v1/planning/coverage?kind=fire&bands=4,8", headers=auth)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     body = resp.get_json()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services import admin as admin_ops
 from layers.population import parse_population_csv
+from services import admin as admin_ops
 from store import Database, geo
 
 GOOD = "kecamatan,population,year\nPoasia,40054,2021\nWua Wua,\"31.200\",2021\n74.71.08,45000,2021\n"

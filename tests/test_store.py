@@ -7,17 +7,10 @@ import pytest
 
 from store import Database, PostGISMissingError
 from store.migrate import apply_migrations, discover, require_extension
-from tests.conftest import drop_database
-from store.cluster import ensure_database
 
 
-def test_migrations_apply_from_empty_and_are_idempotent(pg_admin_url: str) -> None:
-    name = "k112_empty_migrate_test"
-    drop_database(pg_admin_url, name)
-    ensure_database(pg_admin_url, name)
-    info = psycopg.conninfo.conninfo_to_dict(pg_admin_url)
-    info["dbname"] = name
-    db = Database(psycopg.conninfo.make_conninfo(**info), max_size=2)
+def test_migrations_apply_from_empty_and_are_idempotent(empty_db_url: str) -> None:
+    db = Database(empty_db_url, max_size=2)
     try:
         first = apply_migrations(db)
         assert first == [m.version for m in discover()]
@@ -27,7 +20,6 @@ def test_migrations_apply_from_empty_and_are_idempotent(pg_admin_url: str) -> No
             assert cur.fetchone()["n"] == len(first)
     finally:
         db.close()
-        drop_database(pg_admin_url, name)
 
 
 def test_geography_loaded(db: Database) -> None:
@@ -73,12 +65,11 @@ def test_events_are_append_only(db: Database) -> None:
         cur.execute("INSERT INTO events (kind, at, actor) VALUES ('login', now(), 'test') RETURNING id")
         eid = cur.fetchone()["id"]
     for stmt in ("UPDATE events SET actor = 'x' WHERE id = %s", "DELETE FROM events WHERE id = %s"):
-        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"):
-            with db.transaction() as cur:
-                cur.execute(stmt, (eid,))
-    with pytest.raises(psycopg.errors.IntegrityConstraintViolation):
-        with db.transaction() as cur:
-            cur.execute("TRUNCATE events")
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"), \
+                db.transaction() as cur:
+            cur.execute(stmt, (eid,))
+    with pytest.raises(psycopg.errors.IntegrityConstraintViolation), db.transaction() as cur:
+        cur.execute("TRUNCATE events")
     with db.transaction() as cur:
         cur.execute("SELECT actor FROM events WHERE id = %s", (eid,))
         assert cur.fetchone()["actor"] == "test"
@@ -91,11 +82,14 @@ def test_missing_extension_is_a_clear_error(db: Database) -> None:
 
 def test_one_active_assignment_per_unit(db: Database) -> None:
     with db.transaction() as cur:
-        cur.execute("INSERT INTO units (callsign, unit_type, agency_code) VALUES ('AMB-T1','ambulance','PSC119') RETURNING id")
+        cur.execute("INSERT INTO units (callsign, unit_type, agency_code) VALUES ('AMB-T1','ambulance','PSC119') "
+                    "RETURNING id")
         uid = cur.fetchone()["id"]
-        cur.execute("INSERT INTO incidents (incident_type, priority, geom) VALUES ('medical',1,ST_SetSRID(ST_MakePoint(122.55,-4.0),4326)) RETURNING id")
+        cur.execute("INSERT INTO incidents (incident_type, priority, geom) VALUES "
+                    "('medical',1,ST_SetSRID(ST_MakePoint(122.55,-4.0),4326)) RETURNING id")
         iid = cur.fetchone()["id"]
-        cur.execute("INSERT INTO assignments (incident_id, unit_id, status, assigned_at) VALUES (%s,%s,'dispatched',now())", (iid, uid))
-    with pytest.raises(psycopg.errors.UniqueViolation):
-        with db.transaction() as cur:
-            cur.execute("INSERT INTO assignments (incident_id, unit_id, status, assigned_at) VALUES (%s,%s,'dispatched',now())", (iid, uid))
+        cur.execute("INSERT INTO assignments (incident_id, unit_id, status, assigned_at) VALUES "
+                    "(%s,%s,'dispatched',now())", (iid, uid))
+    with pytest.raises(psycopg.errors.UniqueViolation), db.transaction() as cur:
+        cur.execute("INSERT INTO assignments (incident_id, unit_id, status, assigned_at) VALUES "
+                    "(%s,%s,'dispatched',now())", (iid, uid))

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import flask
 from dash import html
 from dash.exceptions import PreventUpdate
+from flask.typing import ResponseReturnValue
 
 from i18n import LANG_COOKIE, LANGUAGES
 from services import accounts
@@ -43,7 +44,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def load_user() -> flask.Response | None:
+def load_user() -> ResponseReturnValue | None:
     """before_request: attach the session's user; refuse anonymous access to the app."""
     cookie = flask.request.cookies.get(SESSION_COOKIE)
     path = flask.request.path

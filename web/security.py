@@ -50,7 +50,7 @@ def content_security_policy(*, inline_script_hashes: list[str], tile_hosts: tupl
         f"script-src {scripts}",
         "style-src 'self' 'unsafe-inline'",
         f"img-src 'self' data: blob: {tiles}".strip(),
-        f"connect-src 'self' {tiles}".strip(),
+        f"connect-src 'self' data: blob: {tiles}".strip(),
         "font-src 'self' data:",
         "worker-src 'self' blob:",
         "child-src 'self' blob:",
