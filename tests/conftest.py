@@ -396,14 +396,69 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh browser context and page (1400×900), closed after the test."""
+def page(browser, request):
+    """A fresh browser context and page (1400×900) with every external host blocked, closed after the test.
+
+    The centre may have no internet: only loopback is reachable. Blocked requests are recorded in
+    ``page.blocked_hosts``. When the test fails, a screenshot is kept under ``test-artifacts/``.
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID",
                                   timezone_id="Asia/Makassar")
+    block_external_hosts(context)
     pg = context.new_page()
     pg.set_default_timeout(20_000)
     yield pg
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        save_screenshot(pg, f"FAILED-{request.node.name}")
     context.close()
+
+
+#: Screenshots of key screens (and of failures) for a reviewer; kept by CI as artefacts.
+ARTIFACTS_DIR = ROOT_DIR / "test-artifacts" / "screenshots"
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def block_external_hosts(context) -> list[str]:  # type: ignore[no-untyped-def]
+    """Abort every request to a host that is not loopback; return the list the blocked URLs go to."""
+    from urllib.parse import urlparse
+
+    blocked: list[str] = []
+
+    def handle(route) -> None:  # type: ignore[no-untyped-def]
+        url = route.request.url
+        host = urlparse(url).hostname or ""
+        if url.startswith(("data:", "blob:")) or host in _LOOPBACK or host.startswith("127."):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", handle)
+    context.k112_blocked = blocked
+    return blocked
+
+
+def save_screenshot(page, name: str, *, full_page: bool = False) -> Path:  # type: ignore[no-untyped-def]
+    """Keep a screenshot of ``page`` as ``test-artifacts/screenshots/<name>.png``."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:120]
+    path = ARTIFACTS_DIR / f"{safe}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+@pytest.fixture
+def screenshot():  # type: ignore[no-untyped-def]
+    """``screenshot(page, "dispatch-1920x1080")`` keeps a picture of a key screen for reviewers."""
+    return save_screenshot
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
 
 
 def login(page, base_url: str, username: str, password: str = TEST_PASSWORD, next_path: str = "/") -> None:
