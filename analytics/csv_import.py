@@ -6,7 +6,7 @@ carry one unit's response to an incident of the same file (joined by ``ref``). E
 is ISO 8601 **with a UTC offset** (``2026-01-31T21:05:09+08:00`` or ``…Z``).
 
 :func:`parse` never stops at the first problem: it returns every bad line with its reason, and
-the store imports the file only when there is none (whole file or nothing).
+the import service stores the file only when there is none (whole file or nothing).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import io
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 INCIDENT_COLUMNS = ("ref", "incident_type", "priority", "lon", "lat", "address", "description",
                     "call_received_at", "call_answered_at", "created_at", "closed_at", "outcome")
@@ -31,7 +32,7 @@ OUTCOMES = ("resolved", "false_alarm", "prank", "duplicate", "cancelled")
 MAX_REF_LEN = 64
 MAX_ADDRESS_LEN = 500
 MAX_DESCRIPTION_LEN = 4000
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 CITY_BUFFER_M = 1000.0
 
 
@@ -107,15 +108,21 @@ def parse_timestamp(text: str) -> datetime:
 
 
 @lru_cache(maxsize=1)
-def _city_area() -> object:
+def _city_area() -> tuple[Any, Any]:
+    """The city's land buffered by :data:`CITY_BUFFER_M` in UTM 51S, prepared (read-only)."""
+    import numpy as np
     import shapely
     from pyproj import Transformer
-    from shapely.ops import transform
 
     from layers.geodata import UTM_51S, WGS84, city_outline
 
     to_utm = Transformer.from_crs(WGS84, UTM_51S, always_xy=True)
-    area = transform(to_utm.transform, city_outline()).buffer(CITY_BUFFER_M, quad_segs=32)
+
+    def project(coords: np.ndarray) -> np.ndarray:
+        x, y = to_utm.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    area = shapely.transform(city_outline(), project).buffer(CITY_BUFFER_M, quad_segs=32)
     shapely.prepare(area)
     return to_utm, area
 
@@ -124,7 +131,7 @@ def in_city(lon: float, lat: float) -> bool:
     """True when the point lies within 1 km of Kota Kendari's land (layers.geodata.point_in_city)."""
     import shapely
 
-    to_utm, area = _city_area()  # type: ignore[misc]
+    to_utm, area = _city_area()
     x, y = to_utm.transform(lon, lat)
     return bool(shapely.contains_xy(area, x, y))
 
@@ -149,7 +156,7 @@ def parse(text: str, *, known_types: Mapping[str, int], known_units: Iterable[st
     """
     out = ParsedImport()
     units_known = set(known_units)
-    latest = (now or datetime.now(timezone.utc)) + timedelta(days=1)
+    latest = (now or datetime.now(UTC)) + timedelta(days=1)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     try:
         header = next(reader)
@@ -199,7 +206,8 @@ def parse(text: str, *, known_types: Mapping[str, int], known_units: Iterable[st
         elif kind == "unit":
             pending_units.append((line, values))
         else:
-            out.errors.append(LineError(line, "record", f"record must be 'incident' or 'unit', not {values['record']!r}"))
+            out.errors.append(LineError(line, "record",
+                                        f"record must be 'incident' or 'unit', not {values['record']!r}"))
     for line, values in pending_units:  # unit rows may come before their incident row
         _unit(line, values, out, refs, stamps_by_ref, units_known, latest)
     out.errors.sort(key=lambda e: (e.line, e.field))

@@ -165,7 +165,8 @@ def bars(rows: Sequence[GroupRow], labels: Mapping[str, str], *, interval: str, 
                                       fmt_share(r.intervals[interval].within_target_share), r.intervals[interval].n]
                                      for r in rows],
                          hovertemplate="%{y}: p90 %{customdata[0]} · %{customdata[1]} "
-                                       + _t("dalam target", "within target", lang) + " (n=%{customdata[2]})<extra></extra>"))
+                                       + _t("dalam target", "within target", lang)
+                                       + " (n=%{customdata[2]})<extra></extra>"))
     tx = [(target_of.get(r.key or "") or 0) / 60 if target_of.get(r.key or "") else None for r in rows]
     fig.add_trace(go.Scatter(x=tx, y=y, mode="markers", name=_t("target", "target", lang),
                              marker={"symbol": "line-ns-open", "size": 18, "color": "#263238", "line": {"width": 2}}))

@@ -7,8 +7,9 @@ interpolation), so "90th percentile total response 14 min 12 s" means 90 % of th
 had a total response of 14 min 12 s or less. ``ceil(p · n)`` is computed in IEEE double exactly
 as PostgreSQL does, so this module and the SQL give identical results (tested).
 
-This is the pure-Python reference implementation; the store computes the same with
-``percentile_disc`` or with the same rule over exact one-second histograms.
+This is the pure-Python reference implementation; the SQL computes the same with
+``percentile_disc``, and :func:`read_histogram` applies the same rule to exact one-second
+histograms added up from the store's per-group counts.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 METHOD_ID = "peringkat terdekat (percentile_disc): nilai teramati ke-⌈p·n⌉ dari n nilai terurut"
 METHOD_EN = "nearest rank (percentile_disc): the ⌈p·n⌉-th of the n sorted observed values"
 FRACTILES: tuple[float, ...] = (0.5, 0.9)
+N = TypeVar("N", int, float)
 
 
 def rank(p: float, n: int) -> int:
@@ -29,7 +32,7 @@ def rank(p: float, n: int) -> int:
     return max(1, math.ceil(p * n))
 
 
-def nearest_rank(values: Iterable[int | float | None], p: float) -> int | float | None:
+def nearest_rank(values: Iterable[N | None], p: float) -> N | None:
     """The ``p``-fractile of ``values`` (None entries ignored); None for no values."""
     data = sorted(v for v in values if v is not None)
     if not data:
@@ -52,6 +55,29 @@ def from_histogram(hist: Mapping[int, int] | Sequence[tuple[int, int]], p: float
     raise AssertionError("unreachable")
 
 
+def read_histogram(hist: Mapping[int, int], fractions: Sequence[float] = FRACTILES
+                   ) -> tuple[int, tuple[int | None, ...]]:
+    """``(n, fractiles)`` of a ``{value: count}`` histogram in one pass over its sorted values.
+
+    Each fractile is the one of :func:`from_histogram` (nearest rank); all are None when the
+    histogram is empty.
+    """
+    total = sum(hist.values())
+    if total == 0:
+        return 0, tuple(None for _ in fractions)
+    wanted = sorted((rank(p, total), i) for i, p in enumerate(fractions))
+    found: list[int | None] = [None] * len(fractions)
+    cum, j = 0, 0
+    for value in sorted(hist):
+        cum += hist[value]
+        while j < len(wanted) and cum >= wanted[j][0]:
+            found[wanted[j][1]] = value
+            j += 1
+        if j == len(wanted):
+            break
+    return total, tuple(found)
+
+
 @dataclass(frozen=True)
 class IntervalSummary:
     """What is reported for one interval in one group."""
@@ -69,6 +95,13 @@ class IntervalSummary:
                 "p50_s": self.p50_s, "p90_s": self.p90_s,
                 "within_target_share": self.within_target_share,
                 "completeness_share": self.completeness_share}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> IntervalSummary:
+        """The inverse of :meth:`to_dict`."""
+        return cls(interval=str(doc["interval"]), n=int(doc["n"]), population=int(doc["population"]),
+                   p50_s=doc["p50_s"], p90_s=doc["p90_s"], within_target_share=doc["within_target_share"],
+                   completeness_share=doc["completeness_share"])
 
 
 def share(part: int, whole: int) -> float | None:

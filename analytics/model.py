@@ -1,8 +1,9 @@
-"""The dashboard's data: small frozen dataclasses that the store returns and the UI draws."""
+"""The dashboard's data: small frozen dataclasses that the analytics service returns and the UI draws."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +23,12 @@ class GroupRow:
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "incidents": self.incidents,
                 "intervals": {k: v.to_dict() for k, v in self.intervals.items()}}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> GroupRow:
+        """The inverse of :meth:`to_dict`."""
+        return cls(key=doc["key"], incidents=int(doc["incidents"]),
+                   intervals={k: IntervalSummary.from_dict(v) for k, v in doc["intervals"].items()})
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,10 @@ class Kpi:
         return None if before == 0 else round((now - before) / before, 4)
 
 
+#: Call classifications, in the order they are shown.
+CALL_CLASSES = ("valid", "prank", "ghost", "invalid", "duplicate", "abandoned", "info")
+
+
 @dataclass(frozen=True)
 class CallHandling:
     total: int
@@ -54,6 +65,21 @@ class CallHandling:
     standards: list[tuple[int, float, str, float | None]]   # (seconds, goal, source, share within)
     daily: list[tuple[date, int, int, int]]                 # (day, calls, answered, prank+ghost+invalid)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "answered": self.answered, "unanswered": self.unanswered,
+                "by_class": dict(self.by_class), "answer": self.answer.to_dict(),
+                "standards": [list(s) for s in self.standards],
+                "daily": [[d.isoformat(), c, a, j] for d, c, a, j in self.daily]}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> CallHandling:
+        """The inverse of :meth:`to_dict`."""
+        return cls(total=int(doc["total"]), answered=int(doc["answered"]), unanswered=int(doc["unanswered"]),
+                   by_class={str(k): int(v) for k, v in doc["by_class"].items()},
+                   answer=IntervalSummary.from_dict(doc["answer"]),
+                   standards=[(int(s), float(g), str(src), w) for s, g, src, w in doc["standards"]],
+                   daily=[(date.fromisoformat(d), int(c), int(a), int(j)) for d, c, a, j in doc["daily"]])
+
 
 @dataclass(frozen=True)
 class LeagueRow:
@@ -63,6 +89,49 @@ class LeagueRow:
     closure_share: float | None
     close_p50_s: int | None
     close_p90_s: int | None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a dashboard shows that depends on the facts, the filters and the targets only (not on
+    the clock): the grouped fractiles, call handling, the league table and the period's counts.
+    ``period_counts`` and ``previous_counts`` are (calls, incidents, units dispatched)."""
+
+    overall: GroupRow
+    by_kecamatan: list[GroupRow]
+    by_kelurahan: list[GroupRow]
+    by_type: list[GroupRow]
+    by_agency: list[GroupRow]
+    heatmap: list[GroupRow]
+    daily: list[GroupRow]
+    weekly: list[GroupRow]
+    calls: CallHandling
+    league: list[LeagueRow]
+    period_counts: tuple[int, int, int]
+    previous_counts: tuple[int, int, int]
+
+    _GROUPS = ("by_kecamatan", "by_kelurahan", "by_type", "by_agency", "heatmap", "daily", "weekly")
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types only (dates as ISO strings)."""
+        doc: dict[str, Any] = {g: [r.to_dict() for r in getattr(self, g)] for g in self._GROUPS}
+        doc.update(overall=self.overall.to_dict(), calls=self.calls.to_dict(),
+                   league=[asdict(r) for r in self.league], period_counts=list(self.period_counts),
+                   previous_counts=list(self.previous_counts))
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> Figures:
+        """The inverse of :meth:`to_json`."""
+        groups = {g: [GroupRow.from_dict(r) for r in doc[g]] for g in cls._GROUPS}
+        return cls(overall=GroupRow.from_dict(doc["overall"]), calls=CallHandling.from_dict(doc["calls"]),
+                   league=[LeagueRow(**r) for r in doc["league"]], period_counts=_counts(doc["period_counts"]),
+                   previous_counts=_counts(doc["previous_counts"]), **groups)
+
+
+def _counts(values: Sequence[Any]) -> tuple[int, int, int]:
+    calls, incidents, units = (int(v) for v in values)
+    return calls, incidents, units
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ class Filters:
     def length(self) -> timedelta:
         return self.end - self.start
 
-    def previous(self) -> "Filters":
+    def previous(self) -> Filters:
         """The period of equal length just before this one (same narrowing filters)."""
         return replace(self, start=self.start - self.length, end=self.start)
 
-    def with_period(self, start: datetime, end: datetime) -> "Filters":
+    def with_period(self, start: datetime, end: datetime) -> Filters:
         return replace(self, start=start, end=end)
 
     @property

@@ -20,7 +20,7 @@ def _key(rec: Mapping[str, Any], group_by: str, type_agency: Mapping[str, str]) 
     if group_by == "agency":
         return type_agency[rec["incident_type"]]
     if group_by == "type":
-        return rec["incident_type"]
+        return str(rec["incident_type"])
     if group_by == "kecamatan":
         return rec.get("kecamatan_kode")
     if group_by == "kelurahan":
@@ -36,7 +36,7 @@ def _key(rec: Mapping[str, Any], group_by: str, type_agency: Mapping[str, str]) 
 def response_times(records: Iterable[Mapping[str, Any]], filters: Filters, *, targets: Targets,
                    type_agency: Mapping[str, str], emergency_types: Iterable[str], group_by: str = "none",
                    intervals: Sequence[str] = INTERVAL_KEYS) -> list[GroupRow]:
-    """Group ``records`` (incident projection rows) exactly as store.analytics.response_times does."""
+    """Group ``records`` (incident projection rows) exactly as services.analytics.response_times does."""
     emergency = set(emergency_types)
     groups: dict[str | None, list[Mapping[str, Any]]] = defaultdict(list)
     for rec in records:

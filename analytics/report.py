@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from analytics.fractiles import METHOD_EN, METHOD_ID, IntervalSummary
 from analytics.intervals import BY_KEY, INTERVAL_KEYS
-from analytics.model import Dashboard, GroupRow, Kpi
+from analytics.model import CallHandling, Dashboard, GroupRow, Kpi
 from analytics.period import WITA
 from analytics.targets import Targets
 
@@ -26,7 +27,7 @@ def fmt_seconds(seconds: int | float | None) -> str:
     """``75`` → ``1:15``; ``3725`` → ``1:02:05``; None → ``—``."""
     if seconds is None:
         return "—"
-    s = int(round(seconds))
+    s = round(seconds)
     h, rest = divmod(s, 3600)
     m, sec = divmod(rest, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
@@ -78,14 +79,14 @@ class Table:
                 "raw": list(self.raw)}
 
 
-def csv_from_store(data: dict[str, object]) -> str:
+def csv_from_store(data: Mapping[str, Any]) -> str:
     """CSV text from :meth:`Table.to_store` data kept in the browser."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    cols = list(data["columns"])  # type: ignore[arg-type]
+    cols = [str(c) for c in data["columns"]]
     writer.writerow(cols)
-    for row in data["raw"]:  # type: ignore[union-attr]
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in cols])  # type: ignore[union-attr]
+    for row in data["raw"]:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in cols])
     return buf.getvalue()
 
 
@@ -98,7 +99,8 @@ def target_for(dash: Dashboard, key: str, *, incident_type: str | None = None,
                agency: str | None = None) -> int | None:
     """The target of ``key`` for a type, an agency, or the dashboard's scope (None if they differ)."""
     if incident_type:
-        return dash.targets.resolve(key, incident_type=incident_type, agency=dash.names.type_agency.get(incident_type)).target_s
+        agency_of = dash.names.type_agency.get(incident_type)
+        return dash.targets.resolve(key, incident_type=incident_type, agency=agency_of).target_s
     pairs = [(c, a) for c, a in dash.names.type_agency.items()
              if (not dash.filters.incident_types or c in dash.filters.incident_types)
              and (not dash.filters.agency or a == dash.filters.agency) and (agency is None or a == agency)]
@@ -118,7 +120,8 @@ def intervals_table(dash: Dashboard, lang: str) -> Table:
             Column("goal", _t("Sasaran", "Goal", lang), True),
             Column("completeness", _t("Kelengkapan", "Completeness", lang), True),
             Column("n", "n", True))
-    rows, raw = [], []
+    rows: list[dict[str, str]] = []
+    raw: list[dict[str, object]] = []
     for k in INTERVAL_KEYS:
         s = dash.overall.intervals[k]
         target = target_for(dash, k)
@@ -214,8 +217,10 @@ def calls_table(dash: Dashboard, lang: str) -> Table:
     for cls, (lid, len_) in CALL_CLASS_LABELS.items():
         v = c.by_class.get(cls, 0)
         add(f"class_{cls}", _t(lid, len_, lang), v, fmt_int(v), v / total if total else None)
-    add("answer_p50_s", _t("Waktu jawab p50", "Answer time p50", lang), c.answer.p50_s, fmt_seconds(c.answer.p50_s), None)
-    add("answer_p90_s", _t("Waktu jawab p90", "Answer time p90", lang), c.answer.p90_s, fmt_seconds(c.answer.p90_s), None)
+    add("answer_p50_s", _t("Waktu jawab p50", "Answer time p50", lang), c.answer.p50_s,
+        fmt_seconds(c.answer.p50_s), None)
+    add("answer_p90_s", _t("Waktu jawab p90", "Answer time p90", lang), c.answer.p90_s,
+        fmt_seconds(c.answer.p90_s), None)
     for s, goal, src, within in c.standards:
         add(f"within_{s}s", _t(f"Dijawab ≤ {s} d (sasaran {goal:.0%}, {src})",
                                f"Answered ≤ {s} s (goal {goal:.0%}, {src})", lang), within, fmt_share(within), within)
@@ -296,6 +301,31 @@ def heat_label(key: str, lang: str) -> tuple[int, int]:
     """``"3-14"`` → (3, 14): ISO weekday and hour."""
     d, h = key.split("-")
     return int(d), int(h)
+
+
+def calls_summary(calls: CallHandling, lang: str) -> str:
+    """One sentence: calls, share answered, answer time p50/p90 and the shares of junk calls."""
+    total = calls.total
+
+    def of(n: int) -> str:
+        return fmt_share(n / total if total else None)
+
+    c = calls.by_class
+    return _t(
+        f"{fmt_int(total)} panggilan, {of(calls.answered)} dijawab; waktu jawab p50 {fmt_seconds(calls.answer.p50_s)}, "
+        f"p90 {fmt_seconds(calls.answer.p90_s)}; iseng {of(c['prank'])}, kosong {of(c['ghost'])}, "
+        f"tidak valid {of(c['invalid'])}, duplikat {of(c['duplicate'])}.",
+        f"{fmt_int(total)} calls, {of(calls.answered)} answered; answer time p50 {fmt_seconds(calls.answer.p50_s)}, "
+        f"p90 {fmt_seconds(calls.answer.p90_s)}; prank {of(c['prank'])}, ghost {of(c['ghost'])}, "
+        f"invalid {of(c['invalid'])}, duplicate {of(c['duplicate'])}.", lang)
+
+
+def worst(table: Table, column: str, n: int) -> Table:
+    """The ``n`` rows of ``table`` with the highest ``column`` value (rows without one left out)."""
+    shown = {id(raw): row for row, raw in zip(table.rows, table.raw)}
+    top = sorted((r for r in table.raw if isinstance(r.get(column), (int, float))),
+                 key=lambda r: -float(r[column]))[:n]  # type: ignore[arg-type]
+    return Table(table.name, table.title, table.columns, tuple(shown[id(r)] for r in top), tuple(top))
 
 
 def generated_label(now: datetime, lang: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import flask
@@ -14,7 +14,7 @@ from analytics.model import GroupRow, Names
 from analytics.period import Filters, parse_filters
 from analytics.targets import Targets
 from api._common import Principal, error, json_body, require_token, respond
-from store import analytics as store_analytics
+from services import analytics as analytics_service
 from web.context import get_db
 
 bp = flask.Blueprint("api_analytics", __name__, url_prefix="/api/v1")
@@ -28,7 +28,7 @@ def _filters(names: Names) -> Filters:
     if unknown:
         raise error(422, f"unknown parameter(s): {', '.join(unknown)}", unknown[0])
     try:
-        return parse_filters(args, now=datetime.now(timezone.utc), known_types=set(names.types),
+        return parse_filters(args, now=datetime.now(UTC), known_types=set(names.types),
                              known_agencies=set(names.agencies), known_kecamatan=set(names.kecamatan))
     except FilterError as exc:
         raise error(422, str(exc), exc.field) from None
@@ -69,13 +69,13 @@ def _group(row: GroupRow, names: Names, targets: Targets, filters: Filters, grou
 @require_token("leadership")
 def response_times(*, principal: Principal) -> Any:
     db = get_db()
-    names = store_analytics.names(db)
+    names = analytics_service.names(db)
     group_by = flask.request.args.get("group_by") or "none"
-    if group_by not in store_analytics.GROUP_BYS:
-        raise error(422, f"group_by must be one of {', '.join(store_analytics.GROUP_BYS)}", "group_by")
+    if group_by not in analytics_service.GROUP_BYS:
+        raise error(422, f"group_by must be one of {', '.join(analytics_service.GROUP_BYS)}", "group_by")
     filters = _filters(names)
-    targets = store_analytics.load_targets(db)
-    rows = store_analytics.response_times(db, filters, group_by=group_by, targets=targets)
+    targets = analytics_service.load_targets(db)
+    rows = analytics_service.response_times(db, filters, group_by=group_by, targets=targets)
     return respond({
         "from": filters.start, "to": filters.end, "timezone": "Asia/Makassar", "group_by": group_by,
         "filters": {"type": list(filters.incident_types), "agency": filters.agency,
@@ -89,14 +89,14 @@ def response_times(*, principal: Principal) -> Any:
 @bp.get("/analytics/targets")
 @require_token("leadership")
 def get_targets(*, principal: Principal) -> Any:
-    return respond(store_analytics.load_targets(get_db()).to_json())
+    return respond(analytics_service.load_targets(get_db()).to_json())
 
 
 @bp.put("/analytics/targets")
 @require_token("admin")
 def put_targets(*, principal: Principal) -> Any:
     try:
-        saved = store_analytics.save_targets(get_db(), json_body())
+        saved = analytics_service.save_targets(get_db(), json_body())
     except TargetsError as exc:
         raise error(422, str(exc), "rules") from None
     return respond(saved.to_json())

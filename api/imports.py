@@ -7,7 +7,7 @@ from typing import Any
 import flask
 
 from api._common import ApiError, Principal, error, require_token, respond
-from store import imports as store_imports
+from services import imports as import_service
 from web.context import get_db
 
 bp = flask.Blueprint("api_imports", __name__, url_prefix="/api/v1")
@@ -29,12 +29,12 @@ def import_incidents(*, principal: Principal) -> Any:
     except UnicodeDecodeError:
         raise error(422, "the file is not UTF-8 text", "body") from None
     if flask.request.args.get("dry_run") in ("1", "true", "yes"):
-        parsed = store_imports.validate(get_db(), text)
+        parsed = import_service.validate(get_db(), text)
         if parsed.errors:
             raise ApiError(422, [e.to_dict() for e in parsed.errors])  # type: ignore[misc]
         return respond({"ok": True, "dry_run": True, "lines": parsed.lines,
                         "valid": {"incidents": len(parsed.incidents), "units": len(parsed.units)}})
-    result = store_imports.import_incidents(get_db(), text, actor=principal.actor,
+    result = import_service.import_incidents(get_db(), text, actor=principal.actor,
                                             actor_user_id=principal.user_id,
                                             filename=flask.request.args.get("filename"))
     if not result.ok:

@@ -4,13 +4,20 @@ Run with ``.venv/bin/python -m bench.bench_analytics`` (or ``make bench``); figu
 ``bench/results.json`` under ``analytics_*`` keys.
 
 * Database ``bench_analytics`` in the benchmark cluster (``var/bench-pg``, port 54331): schema and
-  geography (``store.bootstrap.prepare``), then 1,000,000 incidents (~2.3 million calls) from the
-  demo generator at scale (``store.demo.seed(n_incidents=1_000_000, with_events=False,
-  bulk=True)``). The data is kept between runs (re-seeded only when the count differs).
+  geography (``services.bootstrap.prepare``), then 1,000,000 incidents (~2.3 million calls) from the
+  demo generator at scale (``demo.seed(n_incidents=1_000_000, with_events=False, bulk=True)``).
+  The data is kept between runs (re-seeded only when the count differs).
 * The fact tables are built once from scratch (``analytics_facts_build_s``, the cost of a first
-  start or a rebuild), then the **full dashboard recompute for a 12-month range** is timed as the
-  page runs it (``store.analytics.dashboard``: incremental refresh + every figure of the page),
-  warm, several times: target ≤ 1.5 s server time. Variants with a filter are timed too.
+  start or a rebuild), then the **full dashboard recompute for a 12-month range** is timed
+  (``services.analytics.dashboard`` without a stored result: every figure of the page; reads
+  never refresh), warm, several times: target ≤ 1.5 s server time. Variants with a filter are
+  timed too.
+* **Two leaders at once**: two threads load the same 12-month dashboard as the page does (the
+  stored results forgotten first, so it is computed); the wall time until both are done
+  (``analytics_dashboard_two_leaders_s``, median of a few runs) against one leader loading it
+  alone in the same way (``analytics_dashboard_one_leader_s``); target: ratio ≤ 1.2. For
+  reference, two leaders loading two *different* views at once share the two cores
+  (``analytics_dashboard_two_views_s``).
 * RSS of this process (it runs the same code as a web worker) is sampled every 5 ms during the
   recompute (psutil).
 * CSV import: a valid file of 20,000 incidents and their unit responses into a fresh database,
@@ -23,7 +30,7 @@ import random
 import statistics
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +41,7 @@ from settings import VAR_DIR
 N_INCIDENTS = 1_000_000
 N_IMPORT = 20_000
 RUNS = 5
+LEADER_RUNS = 5
 BENCH_PG_PORT = 54331
 BENCH_DB = "bench_analytics"
 IMPORT_DB = "bench_analytics_import"
@@ -49,7 +57,7 @@ def _prepared(name: str, *, fresh: bool = False) -> Any:
     import psycopg
     from psycopg import sql
 
-    from store.bootstrap import prepare
+    from services.bootstrap import prepare
     from store.db import Database
 
     cluster = _cluster()
@@ -57,7 +65,7 @@ def _prepared(name: str, *, fresh: bool = False) -> Any:
     if fresh:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    db = Database(cluster.ensure(name), max_size=8)
+    db = Database(cluster.ensure(name), max_size=10)
     prepare(db)
     return db
 
@@ -98,7 +106,7 @@ class _RssSampler:
             self.peak = max(self.peak, self.proc.memory_info().rss)
             time.sleep(self.interval_s)
 
-    def __enter__(self) -> "_RssSampler":
+    def __enter__(self) -> _RssSampler:
         self.before = self.proc.memory_info().rss
         self._thread.start()
         return self
@@ -111,24 +119,24 @@ class _RssSampler:
 
 def _dashboard_figures(db: Any) -> dict[str, Any]:
     from analytics.period import WITA, Filters, days_period
-    from store import analytics as sa
+    from services import analytics as sa
 
     t0 = time.perf_counter()
-    built = sa.rebuild(db)
+    built = sa.rebuild_facts(db)
     build_s = time.perf_counter() - t0
     with db.connection() as conn:
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE analytics_incident_facts")
         conn.execute("VACUUM ANALYZE analytics_calls_daily")
     _, hi = sa.data_range(db)
-    last = (hi or datetime.now(timezone.utc)).astimezone(WITA).date()
+    last = (hi or datetime.now(UTC)).astimezone(WITA).date()
     twelve = Filters(*days_period(last - timedelta(days=364), last))
-    sa.dashboard(db, twelve)                                   # warm-up: catalog, plans, caches
+    sa.dashboard(db, twelve, share_result=False)               # warm-up: catalog, plans, caches
     times, seconds = [], []
     with _RssSampler() as rss:
         for _ in range(RUNS):
             t = time.perf_counter()
-            d = sa.dashboard(db, twelve)
+            d = sa.dashboard(db, twelve, share_result=False)
             times.append(time.perf_counter() - t)
             seconds.append(d.seconds)
     variants = {}
@@ -137,7 +145,7 @@ def _dashboard_figures(db: Any) -> dict[str, Any]:
                     ("kecamatan", Filters(twelve.start, twelve.end, kecamatan=next(iter(d.names.kecamatan)))),
                     ("30_days", Filters(*days_period(last - timedelta(days=29), last)))):
         t = time.perf_counter()
-        sa.dashboard(db, f)
+        sa.dashboard(db, f, share_result=False)
         variants[f"analytics_dashboard_{name}_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     sa.response_times(db, twelve, group_by="kecamatan")
@@ -156,6 +164,59 @@ def _dashboard_figures(db: Any) -> dict[str, Any]:
         "analytics_dashboard_rss_mb_peak": round(rss.peak / 2**20, 1),
         "analytics_api_response_times_kecamatan_12m_s": round(api_s, 3),
         **variants,
+        **_leaders_figures(db, twelve),
+    }
+
+
+def _at_once(loads: list[Any]) -> float:
+    """Wall seconds until every load (a callable), each in its own thread started together, is done."""
+    start = threading.Barrier(len(loads) + 1)
+    errors: list[BaseException] = []
+
+    def run(load: Any) -> None:
+        start.wait()
+        try:
+            load()
+        except BaseException as exc:  # reported below, in the benchmark's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(load,)) for load in loads]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return time.perf_counter() - t0
+
+
+def _leaders_figures(db: Any, twelve: Any) -> dict[str, Any]:
+    """One leader alone vs two leaders at once loading the 12-month dashboard (computed each time)."""
+    from analytics.period import Filters
+    from services import analytics as sa
+
+    def load(f: Any = twelve) -> Any:
+        return sa.dashboard(db, f)
+
+    other = Filters(twelve.start, twelve.end, incident_types=("medical",))
+    one, two, views = [], [], []
+    for _ in range(LEADER_RUNS):
+        sa.forget_shared_results(db)
+        one.append(_at_once([load]))
+        sa.forget_shared_results(db)
+        two.append(_at_once([load, load]))
+        sa.forget_shared_results(db)
+        views.append(_at_once([load, lambda: load(other)]))
+    one_s, two_s = statistics.median(one), statistics.median(two)
+    return {
+        "analytics_dashboard_one_leader_s": round(one_s, 3),
+        "analytics_dashboard_two_leaders_s": round(two_s, 3),
+        "analytics_two_leaders_ratio": round(two_s / one_s, 3),
+        "analytics_two_leaders_target_ratio": 1.2,
+        "analytics_two_leaders_runs": LEADER_RUNS,
+        "analytics_dashboard_two_views_s": round(statistics.median(views), 3),
     }
 
 
@@ -178,7 +239,7 @@ def _import_file(db: Any, n: int) -> tuple[str, int]:
     for i in range(n):
         t0 = start + timedelta(seconds=rng.randint(0, 300 * 86400))
         lon, lat = rng.choice(points)
-        iso = lambda s: (t0 + timedelta(seconds=s)).isoformat()  # noqa: E731
+        iso = lambda s, t0=t0: (t0 + timedelta(seconds=s)).isoformat()  # noqa: E731
         itype = rng.choice(types)
         closed = rng.random() < 0.8
         lines.append(f"incident,HIST-{i:07d},{itype},,{lon:.6f},{lat:.6f},Jl. Contoh {i},,{iso(0)},{iso(8)},"
@@ -192,7 +253,7 @@ def _import_file(db: Any, n: int) -> tuple[str, int]:
 
 
 def _import_figures() -> dict[str, Any]:
-    from store import imports as si
+    from services import imports as si
 
     db = _prepared(IMPORT_DB, fresh=True)
     try:
@@ -231,7 +292,7 @@ def run() -> dict[str, Any]:
         db.close()
     figures.update(_import_figures())
     figures["analytics_load_average_end"] = load_average()
-    figures["analytics_measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    figures["analytics_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     merge_results(figures)
     return figures
 

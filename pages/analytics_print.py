@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,11 +13,11 @@ from analytics import report
 from analytics._errors import FilterError
 from analytics.period import view_filters
 from analytics.report import Table
-
-from web.lang import current_lang, tr
-from store import analytics as store_analytics
+from i18n import tr
+from services import analytics as analytics_service
 from web.auth import page_guard
 from web.context import get_db
+from web.lang import current_lang
 
 dash.register_page(__name__, path="/analytics/print", name="Ringkasan kinerja",
                    title="Kendari 112 — Ringkasan kinerja")
@@ -30,11 +30,12 @@ def _table(table: Table, *, limit: int | None = None, columns: tuple[str, ...] |
            table_id: str | None = None) -> html.Table:
     cols = [c for c in table.columns if columns is None or c.key in columns]
     rows = table.rows[:limit] if limit else table.rows
+    extra: dict[str, Any] = {"id": table_id} if table_id else {}
     return html.Table([
         html.Thead(html.Tr([html.Th(c.label, className="num" if c.numeric else None) for c in cols])),
         html.Tbody([html.Tr([html.Td(r.get(c.key, ""), className="num" if c.numeric else None) for c in cols])
                     for r in rows]),
-    ], className="k112-print-table", **({"id": table_id} if table_id else {}))
+    ], className="k112-print-table", **extra)
 
 
 def layout(**query: Any) -> Any:
@@ -43,60 +44,43 @@ def layout(**query: Any) -> Any:
         return denied
     lang = current_lang()
     db = get_db()
-    names = store_analytics.names(db)
+    names = analytics_service.names(db)
     try:
-        filters = view_filters(query, now=datetime.now(timezone.utc), known_types=set(names.types),
+        filters = view_filters(query, now=datetime.now(UTC), known_types=set(names.types),
                                known_agencies=set(names.agencies), known_kecamatan=set(names.kecamatan))
     except FilterError as exc:
-        return html.Div([html.H2(tr("Ringkasan kinerja", "Performance summary")),
+        return html.Div([html.H2(tr("Ringkasan kinerja", "Performance summary", lang)),
                          html.P(str(exc), className="k112-error", id="print-error")], className="k112-print")
-    d = store_analytics.dashboard(db, filters)
+    d = analytics_service.dashboard(db, filters)
     tables = report.all_tables(d, lang)
-    area = tables["kecamatan"]
-    worst = sorted((r for r in area.raw if r.get("total_p90") is not None),
-                   key=lambda r: -int(r["total_p90"]))[:TOP_AREAS]  # type: ignore[call-overload]
-    shown = {raw["key"]: row for row, raw in zip(area.rows, area.raw)}
-    worst_table = Table(area.name, area.title, area.columns, tuple(shown[r["key"]] for r in worst), tuple(worst))
-    c = d.calls
-    calls_line = tr(
-        f"{report.fmt_int(c.total)} panggilan, {report.fmt_share(c.answered / c.total if c.total else None)} dijawab; "
-        f"waktu jawab p50 {report.fmt_seconds(c.answer.p50_s)}, p90 {report.fmt_seconds(c.answer.p90_s)}; "
-        f"iseng {report.fmt_share(c.by_class['prank'] / c.total if c.total else None)}, "
-        f"kosong {report.fmt_share(c.by_class['ghost'] / c.total if c.total else None)}, "
-        f"tidak valid {report.fmt_share(c.by_class['invalid'] / c.total if c.total else None)}, "
-        f"duplikat {report.fmt_share(c.by_class['duplicate'] / c.total if c.total else None)}.",
-        f"{report.fmt_int(c.total)} calls, {report.fmt_share(c.answered / c.total if c.total else None)} answered; "
-        f"answer time p50 {report.fmt_seconds(c.answer.p50_s)}, p90 {report.fmt_seconds(c.answer.p90_s)}; "
-        f"prank {report.fmt_share(c.by_class['prank'] / c.total if c.total else None)}, "
-        f"ghost {report.fmt_share(c.by_class['ghost'] / c.total if c.total else None)}, "
-        f"invalid {report.fmt_share(c.by_class['invalid'] / c.total if c.total else None)}, "
-        f"duplicate {report.fmt_share(c.by_class['duplicate'] / c.total if c.total else None)}.", lang)
+    worst_table = report.worst(tables["kecamatan"], "total_p90", TOP_AREAS)
+    calls_line = report.calls_summary(d.calls, lang)
     return html.Div([
         html.Div([
-            html.Button(tr("Cetak", "Print"), id="print-button", className="k112-no-print"),
-            html.A(tr("Kembali ke dasbor", "Back to the dashboard"),
+            html.Button(tr("Cetak", "Print", lang), id="print-button", className="k112-no-print"),
+            html.A(tr("Kembali ke dasbor", "Back to the dashboard", lang),
                    href="/analytics?" + urlencode(filters.to_query()),
                    className="k112-no-print k112-an-link"),
         ], className="k112-no-print k112-print-actions"),
-        html.H1(tr("Layanan 112 Kota Kendari — ringkasan kinerja", "Kendari 112 — performance summary")),
+        html.H1(tr("Layanan 112 Kota Kendari — ringkasan kinerja", "Kendari 112 — performance summary", lang)),
         html.P([html.Strong(report.period_label(d, lang)), " · ",
-                report.generated_label(datetime.now(timezone.utc), lang)], id="print-period"),
-        html.H2(tr("Angka utama", "Key figures")),
+                report.generated_label(datetime.now(UTC), lang)], id="print-period"),
+        html.H2(tr("Angka utama", "Key figures", lang)),
         _table(tables["kpis"], table_id="print-kpis"),
-        html.H2(tr("Interval respons", "Response intervals")),
+        html.H2(tr("Interval respons", "Response intervals", lang)),
         _table(tables["intervals"], table_id="print-intervals"),
         html.Div([
-            html.Div([html.H2(tr("Per instansi: total respons", "By agency: total response")),
+            html.Div([html.H2(tr("Per instansi: total respons", "By agency: total response", lang)),
                       _table(tables["agency"], columns=("name", "incidents", "total_p90", "total_within",
                                                         "total_completeness"))]),
             html.Div([html.H2(tr(f"{TOP_AREAS} kecamatan dengan p90 tertinggi",
-                                 f"{TOP_AREAS} kecamatan with the highest p90")),
+                                 f"{TOP_AREAS} kecamatan with the highest p90", lang)),
                       _table(worst_table, columns=("name", "incidents", "total_p90", "total_within",
                                                    "total_completeness"))]),
         ], className="k112-print-two"),
-        html.H2(tr("Penanganan panggilan", "Call handling")),
+        html.H2(tr("Penanganan panggilan", "Call handling", lang)),
         html.P(calls_line),
-        html.H2(tr("Peringkat instansi (OPD)", "Agency (OPD) league table")),
+        html.H2(tr("Peringkat instansi (OPD)", "Agency (OPD) league table", lang)),
         _table(tables["league"], table_id="print-league"),
         html.P(report.method_note(d.targets, lang), className="k112-print-note"),
     ], className="k112-print", id="analytics-print")

@@ -14,11 +14,10 @@ from analytics._errors import TargetsError
 from analytics.csv_import import COLUMNS
 from analytics.intervals import INTERVAL_KEYS
 from i18n import fmt_wita
-from store import analytics as store_analytics
-from store import imports as store_imports
-from web.lang import tr
+from services import analytics as analytics_service, imports as import_service
 from web.auth import callback_roles, page_guard
 from web.context import current_user, get_db
+from web.lang import tr
 
 dash.register_page(__name__, path="/analytics/data", name="Data kinerja", title="Kendari 112 — Data kinerja")
 
@@ -41,7 +40,7 @@ _TARGET_COLUMNS = [
 
 
 def _imports_table() -> Any:
-    rows = store_imports.recent_imports(get_db())
+    rows = import_service.recent_imports(get_db())
     if not rows:
         return html.P(tr("Belum ada impor.", "No imports yet."))
     return html.Table([
@@ -58,7 +57,7 @@ def layout(**_: Any) -> Any:
     denied = page_guard(*ROLES)
     if denied is not None:
         return denied
-    targets = store_analytics.load_targets(get_db())
+    targets = analytics_service.load_targets(get_db())
     return html.Div([
         html.H2(tr("Data kinerja: impor riwayat dan target", "Performance data: history import and targets")),
         html.Section([
@@ -90,7 +89,7 @@ def layout(**_: Any) -> Any:
                       "The most specific rule applies (type > agency > default). Every interval needs one default "
                       "rule without agency and type. goal_share: share of incidents that must be within the target "
                       "(0.9 = 90th percentile).")),
-            dash_table.DataTable(
+            dash_table.DataTable(  # type: ignore[attr-defined]
                 id="imports-targets", columns=_TARGET_COLUMNS, editable=True, row_deletable=True,
                 data=[_rule_row(r) for r in targets.rules],
                 dropdown={"interval": {"options": [{"label": k, "value": k} for k in INTERVAL_KEYS]}},
@@ -141,24 +140,27 @@ def upload(contents: str | None, filename: str | None, dry: list[str] | None) ->
         text = _decode(contents)
     except ValueError as exc:
         return html.P(str(exc), className="k112-error", id="imports-failed"), dash.no_update
-    db = get_db()
     if dry:
-        parsed = store_imports.validate(db, text)
-        if parsed.errors:
-            return _failure(parsed.errors, filename), dash.no_update
-        return html.P(tr(f"Berkas sah: {len(parsed.incidents)} insiden, {len(parsed.units)} respons unit "
-                         "(belum disimpan).", f"The file is valid: {len(parsed.incidents)} incidents, "
-                         f"{len(parsed.units)} unit responses (not stored)."), className="k112-ok",
-                      id="imports-ok"), dash.no_update
+        return _check(text, filename), dash.no_update
     user = current_user()
-    result = store_imports.import_incidents(db, text, actor=user.username if user else "admin",
-                                            actor_user_id=user.id if user else None, filename=filename)
+    result = import_service.import_incidents(get_db(), text, actor=user.username if user else "admin",
+                                             actor_user_id=user.id if user else None, filename=filename)
     if not result.ok:
         return _failure(result.errors, filename), dash.no_update
     return html.P(tr(f"Diimpor: {result.incidents} insiden, {result.units} respons unit dari {filename} "
                      f"({result.seconds:.1f} d).", f"Imported {result.incidents} incidents and {result.units} unit "
                      f"responses from {filename} ({result.seconds:.1f} s)."), className="k112-ok",
                   id="imports-ok"), _imports_table()
+
+
+def _check(text: str, filename: str | None) -> Any:
+    """The answer to a dry run: every problem, or the counts of a valid file."""
+    parsed = import_service.validate(get_db(), text)
+    if parsed.errors:
+        return _failure(parsed.errors, filename)
+    return html.P(tr(f"Berkas sah: {len(parsed.incidents)} insiden, {len(parsed.units)} respons unit "
+                     "(belum disimpan).", f"The file is valid: {len(parsed.incidents)} incidents, "
+                     f"{len(parsed.units)} unit responses (not stored)."), className="k112-ok", id="imports-ok")
 
 
 def _failure(errors: list[Any], filename: str | None) -> Any:
@@ -191,17 +193,20 @@ def edit_targets(_add: int | None, _save: int | None, _reset: int | None,
     trigger = dash.ctx.triggered_id
     rows = list(rows or [])
     if trigger == "imports-targets-add":
-        rows.append({"interval": "total", "agency": "", "incident_type": "", "target_s": 900,
-                     "goal_share": 0.9, "source": ""})
-        return rows, dash.no_update
+        return [*rows, {"interval": "total", "agency": "", "incident_type": "", "target_s": 900,
+                        "goal_share": 0.9, "source": ""}], dash.no_update
     if trigger == "imports-targets-reset":
-        saved = store_analytics.reset_targets(get_db())
+        saved = analytics_service.reset_targets(get_db())
         return [_rule_row(r) for r in saved.rules], html.P(tr("Target bawaan dipulihkan.", "Defaults restored."),
                                                            className="k112-ok")
+    return _save_targets(rows)
+
+
+def _save_targets(rows: list[dict[str, Any]]) -> tuple[Any, Any]:
     doc = {"rules": [{**r, "agency": r.get("agency") or None, "incident_type": r.get("incident_type") or None}
                      for r in rows]}
     try:
-        saved = store_analytics.save_targets(get_db(), doc)
+        saved = analytics_service.save_targets(get_db(), doc)
     except TargetsError as exc:
         return dash.no_update, html.P(str(exc), className="k112-error", id="imports-targets-error")
     return [_rule_row(r) for r in saved.rules], html.P(tr("Target disimpan.", "Targets saved."), className="k112-ok",

@@ -1,13 +1,18 @@
-"""Helpers (no tests): small hand-built analytics data inserted directly into a prepared database."""
+"""Helpers (no tests): small hand-built analytics data inserted directly into a prepared database,
+and rows of the historical import CSV."""
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from analytics.csv_import import COLUMNS
 from store import Database
 
+IN_CITY = (122.5151, -3.9716)      # Kota Lama area
 STAMPS = ("call_received_at", "call_answered_at", "created_at", "first_dispatched_at", "first_en_route_at",
           "first_on_scene_at", "closed_at")
 
@@ -46,7 +51,9 @@ def insert_incident(db: Database, *, incident_type: str, lon: float, lat: float,
             " RETURNING id, kecamatan_kode, kelurahan_kode",
             {**values, "t": incident_type, "lon": lon, "lat": lat, "status": "closed" if closed else "open",
              "outcome": outcome})
-        row = dict(cur.fetchone())
+        found = cur.fetchone()
+        assert found is not None
+        row = dict(found)
         if units:
             cur.execute("SELECT id FROM units ORDER BY id LIMIT %s", (units,))
             for u in cur.fetchall():
@@ -85,3 +92,32 @@ def random_incidents(db: Database, rng: random.Random, n: int, start: datetime, 
             first_on_scene_at=ons, units=rng.randint(0, 2))
         out.append(rec)
     return out
+
+
+def csv_incident(ref: str, **kw: str) -> dict[str, str]:
+    """An ``incident`` row of the import CSV (a valid one unless ``kw`` says otherwise)."""
+    row = {"record": "incident", "ref": ref, "incident_type": "medical", "lon": str(IN_CITY[0]),
+           "lat": str(IN_CITY[1]), "call_received_at": "2026-03-02T08:00:00+08:00",
+           "call_answered_at": "2026-03-02T08:00:09+08:00", "created_at": "2026-03-02T08:01:00+08:00",
+           "closed_at": "2026-03-02T09:00:00+08:00", "outcome": "resolved"}
+    row.update(kw)
+    return row
+
+
+def csv_unit(ref: str, **kw: str) -> dict[str, str]:
+    """A ``unit`` row of the import CSV for incident ``ref``."""
+    row = {"record": "unit", "ref": ref, "unit": "AMB-T1", "dispatched_at": "2026-03-02T08:02:00+08:00",
+           "en_route_at": "2026-03-02T08:03:00+08:00", "on_scene_at": "2026-03-02T08:10:30+08:00",
+           "cleared_at": "2026-03-02T08:55:00+08:00"}
+    row.update(kw)
+    return row
+
+
+def to_csv(rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS) -> str:
+    """The import CSV text of ``rows`` (header first)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        w.writerow(r)
+    return buf.getvalue()

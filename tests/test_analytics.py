@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -133,13 +133,13 @@ def test_every_default_rule_names_its_source() -> None:
 
 
 # --- periods -----------------------------------------------------------------------------------
-NOW = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)   # 10:00 WITA
+NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)   # 10:00 WITA
 
 
 def test_dates_are_wita_days_and_to_is_inclusive() -> None:
     f = parse_filters({"from": "2026-03-01", "to": "2026-03-02"}, now=NOW)
-    assert f.start == datetime(2026, 2, 28, 16, 0, tzinfo=timezone.utc)
-    assert f.end == datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)
+    assert f.start == datetime(2026, 2, 28, 16, 0, tzinfo=UTC)
+    assert f.end == datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
     assert (f.first_day, f.last_day) == (date(2026, 3, 1), date(2026, 3, 2))
     prev = f.previous()
     assert prev.end == f.start and prev.length == f.length
@@ -167,7 +167,7 @@ def test_bad_filters_name_the_field(params: dict, field: str) -> None:
 
 
 def test_kpi_windows_in_wita() -> None:
-    windows = dict((k, (s, e)) for k, s, e in kpi_windows(NOW))
+    windows = {k: (s, e) for k, s, e in kpi_windows(NOW)}
     assert windows["today"][0] == datetime(2026, 3, 10, 0, 0, tzinfo=WITA)
     assert windows["7d"][1] - windows["7d"][0] == timedelta(days=7)
 

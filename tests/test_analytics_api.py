@@ -10,6 +10,7 @@ import pytest
 from analytics.period import WITA
 from app import create_app
 from services.accounts import issue_api_token
+from services.analytics import refresh_facts
 from store import Database
 from tests.analytics_fixtures import insert_incident, kelurahan_points
 
@@ -25,12 +26,13 @@ def api(module_db: Database) -> Iterator[dict]:
                         call_answered_at=ts.replace(second=10), first_dispatched_at=ts.replace(minute=1),
                         first_en_route_at=ts.replace(minute=2),
                         first_on_scene_at=ts.replace(minute=total // 60, second=total % 60))
+    refresh_facts(module_db)
     tokens = {r: issue_api_token(module_db, name=f"a-{r}", role=r) for r in ("leadership", "planner", "admin")}
     yield {"client": app.server.test_client(), "tokens": tokens, "kec": p["kecamatan_kode"]}
     app.server.extensions["kendari112"].db.close()
 
 
-def get(api: dict, query: str, role: str = "leadership"):  # type: ignore[no-untyped-def]
+def get(api: dict, query: str, role: str = "leadership"):
     return api["client"].get(f"/api/v1/analytics/response-times{query}",
                              headers={"Authorization": f"Bearer {api['tokens'][role]}"})
 

@@ -1,4 +1,6 @@
-"""Analytics SQL against hand-computed fixtures and against the pure-Python reference (real PostGIS)."""
+"""Analytics SQL against hand-computed fixtures and against the pure-Python reference (real PostGIS).
+
+Reads never refresh the facts: each test refreshes them (``refresh_facts``) after writing."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from analytics import reference
 from analytics.intervals import INTERVAL_KEYS
 from analytics.period import WITA, Filters, days_period
 from analytics.targets import Targets
+from services import analytics as sa
 from store import Database
-from store import analytics as sa
 from tests.analytics_fixtures import catalog, ensure_units, insert_incident, kelurahan_points, random_incidents
 
 T0 = datetime(2026, 3, 2, 8, 0, 0, tzinfo=WITA)
@@ -50,6 +52,7 @@ def test_hand_built_incidents(db: Database, point: dict) -> None:
     # outside the period
     insert_incident(db, incident_type="medical", call_received_at=datetime(2026, 4, 1, 0, 0, 1, tzinfo=WITA),
                     call_answered_at=datetime(2026, 4, 1, 0, 1, tzinfo=WITA), **common)
+    sa.refresh_facts(db)
     row = sa.response_times(db, MARCH)[0]
     assert row.incidents == 5
     a = row.intervals["answer"]     # answers 12, 10, 30, 5 of 5 incidents
@@ -80,6 +83,7 @@ def test_hand_built_incidents(db: Database, point: dict) -> None:
 
 
 def test_empty_period_and_single_incident(db: Database, point: dict) -> None:
+    sa.refresh_facts(db)
     row = sa.response_times(db, MARCH)[0]
     assert row.incidents == 0
     assert all(v.n == 0 and v.p90_s is None and v.completeness_share is None for v in row.intervals.values())
@@ -88,6 +92,7 @@ def test_empty_period_and_single_incident(db: Database, point: dict) -> None:
     insert_incident(db, incident_type="medical", lon=point["lon"], lat=point["lat"], call_received_at=s(0),
                     call_answered_at=s(3), first_dispatched_at=s(63), first_en_route_at=s(120),
                     first_on_scene_at=s(300))
+    sa.refresh_facts(db)
     row = sa.response_times(db, MARCH)[0]
     assert row.intervals["total"].p50_s == row.intervals["total"].p90_s == 300
     assert row.intervals["processing"].p90_s == 60 and row.intervals["processing"].within_target_share == 1.0
@@ -107,6 +112,7 @@ def test_sql_equals_python_reference_on_random_data(db: Database, seed: int) -> 
     doc = Targets().to_json()
     doc["rules"].append({"interval": "total", "target_s": 420, "incident_type": "medical"})
     targets = sa.save_targets(db, doc)
+    sa.refresh_facts(db)
     kec = records[0]["kecamatan_kode"]
     cases = [Filters(*days_period(date(2026, 2, 22), date(2026, 3, 5))),
              Filters(*days_period(date(2026, 2, 20), date(2026, 3, 11)), incident_types=("medical", "crime")),
@@ -131,8 +137,8 @@ def test_sql_equals_python_reference_on_random_data(db: Database, seed: int) -> 
 def test_fractiles_equal_percentile_disc(db: Database) -> None:
     ensure_units(db)
     random_incidents(db, random.Random(7), 200, datetime(2026, 3, 1, tzinfo=WITA), days=10)
-    sa.refresh(db)
-    rows = {r.key: r for r in sa.response_times(db, MARCH, group_by="kelurahan", do_refresh=False)}
+    sa.refresh_facts(db)
+    rows = {r.key: r for r in sa.response_times(db, MARCH, group_by="kelurahan")}
     with db.transaction() as cur:
         cur.execute("SELECT c.code AS k, percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.answer_s) AS q"
                     " FROM analytics_incident_facts f JOIN analytics_codes c ON c.kind = 'kelurahan'"
@@ -146,12 +152,14 @@ def test_fractiles_equal_percentile_disc(db: Database) -> None:
 def test_refresh_follows_changes_through_events(db: Database, point: dict) -> None:
     rec = insert_incident(db, incident_type="medical", lon=point["lon"], lat=point["lat"], call_received_at=s(0),
                           call_answered_at=s(5))
+    sa.refresh_facts(db)
     assert sa.response_times(db, MARCH)[0].intervals["total"].n == 0
     with db.transaction() as cur:
         cur.execute("UPDATE incidents SET first_dispatched_at = %s, first_en_route_at = %s, first_on_scene_at = %s"
                     " WHERE id = %s", (s(60), s(90), s(400), rec["id"]))
         cur.execute("INSERT INTO events (kind, at, incident_id, actor) VALUES ('unit_on_scene', %s, %s, 'test')",
                     (s(400), rec["id"]))
+    sa.refresh_facts(db)
     assert sa.response_times(db, MARCH)[0].intervals["total"].p90_s == 400
 
 
@@ -163,6 +171,7 @@ def test_call_handling_by_hand(db: Database) -> None:
             rec = s(600 * i)
             cur.execute("INSERT INTO calls (received_at, answered_at, classification) VALUES (%s, %s, %s)",
                         (rec, rec + timedelta(seconds=ans) if ans is not None else None, cls))
+    sa.refresh_facts(db)
     c = sa.dashboard(db, MARCH).calls
     assert (c.total, c.answered, c.unanswered) == (10, 8, 2)
     assert c.by_class["prank"] == 1 and c.by_class["abandoned"] == 2 and c.by_class["valid"] == 4
@@ -180,6 +189,7 @@ def test_kpi_windows(db: Database, point: dict) -> None:
     for days_ago in (0.1, 2, 3, 10, 20, 40):
         t = now - timedelta(days=days_ago)
         insert_incident(db, incident_type="crime", lon=point["lon"], lat=point["lat"], call_received_at=t)
+    sa.refresh_facts(db)
     f = Filters(*days_period(date(2026, 3, 1), date(2026, 3, 20)))
     kpis = {k.window: k for k in sa.dashboard(db, f, now=now).kpis}
     assert (kpis["today"].incidents, kpis["7d"].incidents, kpis["30d"].incidents) == (1, 3, 5)
@@ -202,6 +212,7 @@ def test_any_subset_of_intervals(db: Database, point: dict) -> None:
     insert_incident(db, incident_type="medical", lon=point["lon"], lat=point["lat"], call_received_at=s(0),
                     call_answered_at=s(3), first_dispatched_at=s(63), first_en_route_at=s(120),
                     first_on_scene_at=s(300))
+    sa.refresh_facts(db)
     for group_by in ("none", "kecamatan", "type"):
         (row,) = sa.response_times(db, MARCH, group_by=group_by, intervals=("total",))
         assert set(row.intervals) == {"total"} and row.intervals["total"].p90_s == 300 and row.incidents == 1

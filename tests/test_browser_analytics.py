@@ -4,11 +4,19 @@ the filters land in the URL; planner and dispatcher are refused."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.analytics_fixtures import ensure_units, insert_incident, kelurahan_points
+from services.analytics import refresh_facts
+from tests.analytics_fixtures import (
+    csv_incident as incident,
+    csv_unit as unit,
+    ensure_units,
+    insert_incident,
+    kelurahan_points,
+    to_csv,
+)
 from tests.conftest import LiveApp, login
 
 pytestmark = pytest.mark.browser
@@ -20,7 +28,7 @@ def seeded(live_app: LiveApp) -> LiveApp:
     ensure_units(db)
     rng = random.Random(3)
     points = kelurahan_points(db)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # 12 incidents in the last 5 days, 18 more 10..25 days ago; medical and crime
     for i in range(30):
         ago = timedelta(days=rng.uniform(0.2, 5) if i < 12 else rng.uniform(10, 25))
@@ -36,14 +44,15 @@ def seeded(live_app: LiveApp) -> LiveApp:
             t = now - timedelta(days=rng.uniform(0.2, 25))
             cur.execute("INSERT INTO calls (received_at, answered_at, classification) VALUES (%s, %s, %s)",
                         (t, t + timedelta(seconds=5) if i % 4 else None, "prank" if i % 5 == 0 else "valid"))
+    refresh_facts(db)
     return live_app
 
 
-def _kpi(page) -> str:  # type: ignore[no-untyped-def]
+def _kpi(page) -> str:
     return page.locator("#analytics-kpi-period-incidents").inner_text()
 
 
-def test_dashboard_reacts_to_period_and_filter(seeded: LiveApp, page) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_reacts_to_period_and_filter(seeded: LiveApp, page) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login(page, seeded.base_url, "leadership", next_path="/analytics")
@@ -77,7 +86,7 @@ def test_dashboard_reacts_to_period_and_filter(seeded: LiveApp, page) -> None:  
 
 
 @pytest.mark.parametrize("user", ["planner", "dispatcher"])
-def test_other_roles_are_refused(seeded: LiveApp, page, user: str) -> None:  # type: ignore[no-untyped-def]
+def test_other_roles_are_refused(seeded: LiveApp, page, user: str) -> None:
     login(page, seeded.base_url, user)
     assert page.locator("#nav-analytics").count() == 0
     page.goto(seeded.base_url + "/analytics")
@@ -87,9 +96,7 @@ def test_other_roles_are_refused(seeded: LiveApp, page, user: str) -> None:  # t
     page.wait_for_selector("#access-denied")
 
 
-def test_admin_imports_a_file_in_the_browser(seeded: LiveApp, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.test_imports import incident, to_csv, unit
-
+def test_admin_imports_a_file_in_the_browser(seeded: LiveApp, page, tmp_path) -> None:
     login(page, seeded.base_url, "admin", next_path="/analytics/data")
     page.wait_for_selector("#imports-upload")
     bad = tmp_path / "bad.csv"
@@ -97,7 +104,7 @@ def test_admin_imports_a_file_in_the_browser(seeded: LiveApp, page, tmp_path) ->
     page.set_input_files("#imports-upload input[type=file]", str(bad))
     page.wait_for_selector("#imports-failed")
     assert page.locator("#imports-errors tbody tr").count() == 1
-    assert "4" == page.locator("#imports-errors tbody tr td").first.inner_text()
+    assert page.locator("#imports-errors tbody tr td").first.inner_text() == "4"
     good = tmp_path / "good.csv"
     good.write_text(to_csv([incident("UI-1"), unit("UI-1", unit="AMB-T1")]))
     page.set_input_files("#imports-upload input[type=file]", str(good))

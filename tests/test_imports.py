@@ -2,59 +2,29 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from analytics.csv_import import COLUMNS, parse
+from analytics.csv_import import parse
 from analytics.period import Filters, days_period
 from app import create_app
+from services import analytics as sa, imports as si
 from services.accounts import issue_api_token
 from store import Database
-from store import analytics as sa
-from store import imports as si
-from tests.analytics_fixtures import ensure_units
+from tests.analytics_fixtures import csv_incident as incident, csv_unit as unit, ensure_units, to_csv
 
-IN_CITY = (122.5151, -3.9716)      # Kota Lama area
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 TYPES = {"medical": 1, "structure_fire": 1, "street_light": 4}
 UNITS = {"AMB-T1", "AMB-T2"}
-
-
-def incident(ref: str, **kw: str) -> dict[str, str]:
-    row = {"record": "incident", "ref": ref, "incident_type": "medical", "lon": str(IN_CITY[0]),
-           "lat": str(IN_CITY[1]), "call_received_at": "2026-03-02T08:00:00+08:00",
-           "call_answered_at": "2026-03-02T08:00:09+08:00", "created_at": "2026-03-02T08:01:00+08:00",
-           "closed_at": "2026-03-02T09:00:00+08:00", "outcome": "resolved"}
-    row.update(kw)
-    return row
-
-
-def unit(ref: str, **kw: str) -> dict[str, str]:
-    row = {"record": "unit", "ref": ref, "unit": "AMB-T1", "dispatched_at": "2026-03-02T08:02:00+08:00",
-           "en_route_at": "2026-03-02T08:03:00+08:00", "on_scene_at": "2026-03-02T08:10:30+08:00",
-           "cleared_at": "2026-03-02T08:55:00+08:00"}
-    row.update(kw)
-    return row
-
-
-def to_csv(rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
-    w.writeheader()
-    for r in rows:
-        w.writerow(r)
-    return buf.getvalue()
 
 
 def in_city(lon: float, lat: float) -> bool:
     return abs(lon - 122.53) < 0.2 and abs(lat + 3.98) < 0.2
 
 
-def check(text: str):  # type: ignore[no-untyped-def]
+def check(text: str):
     return parse(text, known_types=TYPES, known_units=UNITS, location_ok=in_city, now=NOW)
 
 
@@ -139,21 +109,23 @@ def test_import_stores_everything_in_one_transaction(db: Database) -> None:
                     " ORDER BY r.source_ref")
         k1, k2 = cur.fetchall()
         assert k1["kecamatan_kode"] and k1["kelurahan_kode"]        # from the PostGIS trigger
-        assert k1["first_dispatched_at"] == datetime(2026, 3, 2, 0, 2, tzinfo=timezone.utc)
-        assert k1["first_en_route_at"] == datetime(2026, 3, 2, 0, 2, 50, tzinfo=timezone.utc)
-        assert k1["first_on_scene_at"] == datetime(2026, 3, 2, 0, 10, 30, tzinfo=timezone.utc)
+        assert k1["first_dispatched_at"] == datetime(2026, 3, 2, 0, 2, tzinfo=UTC)
+        assert k1["first_en_route_at"] == datetime(2026, 3, 2, 0, 2, 50, tzinfo=UTC)
+        assert k1["first_on_scene_at"] == datetime(2026, 3, 2, 0, 10, 30, tzinfo=UTC)
         assert k1["status"] == "closed" and k2["status"] == "open" and k2["call_id"] is None
         cur.execute("SELECT incident_id FROM calls WHERE id = %s", (k1["call_id"],))
-        assert cur.fetchone()["incident_id"] == k1["id"]
+        call = cur.fetchone()
+        assert call is not None and call["incident_id"] == k1["id"]
         cur.execute("SELECT kind, count(*) AS n FROM events WHERE incident_id = %s GROUP BY kind", (k1["id"],))
         kinds = {r["kind"]: r["n"] for r in cur.fetchall()}
         assert kinds == {"import": 1, "call_received": 1, "call_answered": 1, "incident_created": 1,
                          "incident_closed": 1, "unit_dispatched": 2, "unit_en_route": 2, "unit_on_scene": 2,
                          "unit_cleared": 2}
         cur.execute("SELECT count(*) AS n FROM assignments WHERE incident_id = %s AND status = 'cleared'", (k1["id"],))
-        assert cur.fetchone()["n"] == 2
+        cleared = cur.fetchone()
+        assert cleared is not None and cleared["n"] == 2
     # the facts are there at once: total = first on scene - call received = 630 s
-    row = sa.response_times(db, Filters(*days_period(date(2026, 3, 1), date(2026, 3, 31))), do_refresh=False)[0]
+    row = sa.response_times(db, Filters(*days_period(date(2026, 3, 1), date(2026, 3, 31))))[0]
     assert row.incidents == 2 and row.intervals["total"].p90_s == 630 and row.intervals["turnout"].p90_s == 50
     # the same records again are refused, and nothing more is stored
     again = si.import_incidents(db, to_csv(rows), actor="admin")
@@ -169,7 +141,8 @@ def test_a_bad_line_stores_nothing(db: Database) -> None:
     with db.transaction() as cur:
         cur.execute("SELECT (SELECT count(*) FROM incidents) AS i, (SELECT count(*) FROM events) AS e,"
                     " (SELECT count(*) FROM analytics_imports) AS m")
-        assert dict(cur.fetchone()) == {"i": 0, "e": 0, "m": 0}
+        counts = cur.fetchone()
+        assert counts is not None and dict(counts) == {"i": 0, "e": 0, "m": 0}
 
 
 # --- over the API -------------------------------------------------------------------------------
@@ -183,7 +156,7 @@ def api(module_db: Database) -> Iterator[dict]:
     app.server.extensions["kendari112"].db.close()
 
 
-def _post(api: dict, body: str, role: str = "admin", ctype: str = "text/csv", query: str = ""):  # type: ignore[no-untyped-def]
+def _post(api: dict, body: str, role: str = "admin", ctype: str = "text/csv", query: str = ""):
     return api["client"].post(f"/api/v1/imports/incidents{query}", data=body.encode("utf-8"),
                               headers={"Authorization": f"Bearer {api['tokens'][role]}", "Content-Type": ctype})
 
