@@ -54,3 +54,25 @@ clean-db: stop-db
 import-roads: venv
 	@[ -n "$(FILE)" ] || { echo "usage: make import-roads FILE=path [SOURCE=... LICENCE=...]"; exit 2; }
 	$(PY) -m routing.import_roads "$(FILE)" $(if $(SOURCE),--source "$(SOURCE)") $(if $(LICENCE),--licence "$(LICENCE)") $(if $(ATTRIBUTION),--attribution "$(ATTRIBUTION)") $(if $(CLASSES),--classes "$(CLASSES)") $(if $(LAYER),--layer "$(LAYER)")
+
+# --- operations: backups, restore, high availability (docs/operations.md) ---------------------
+.PHONY: backup restore ha-demo ha-test ha-clean system-deps-ha
+
+backup: venv
+	$(PY) scripts/backup.py $(if $(OUT),--out "$(OUT)")
+
+restore: system-deps venv
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/kendari112-<time>.dump [FORCE=1]" >&2; exit 2; }
+	$(PY) scripts/restore.py "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
+
+ha-demo: system-deps-ha venv
+	$(PY) scripts/ha_demo.py
+
+ha-test: system-deps-ha venv
+	KENDARI112_HA_TEST=1 $(PY) -m pytest tests/test_ha.py -q $(PYTEST_ARGS)
+
+ha-clean:
+	$(PY) scripts/ha_demo.py --clean
+
+system-deps-ha:
+	@bash scripts/install-system-deps.sh --ha

@@ -7,7 +7,7 @@ A scratch database in the benchmark cluster (``var/bench-pg``, port 54331) gets 
 geography and 100,000 synthetic incidents from the demo generator (``store.demo.seed``); every
 analysis then reads them through ``store.planning`` as the page does. Timings are warm (imports
 and per-process caches loaded once before) unless the key says ``cold``; the travel graph is the
-one ``routing.graph.load_graph()`` returns (its model is recorded).
+one ``routing.network.load_network()`` returns (its model is recorded).
 
 Targets (issue 6): hotspots ≤ 2 s, coverage bands for all stations ≤ 2 s, siting with 64
 candidates and k = 2 ≤ 10 s.
@@ -64,9 +64,9 @@ def run(*, write: bool = True, n_incidents: int = N_INCIDENTS) -> dict[str, Any]
     from planning import hotspots as hs
     from services import planning as service
     from planning import siting as sit
-    from routing.graph import load_graph
+    from routing.network import installed_roads, load_network
     import demo
-    from store.bootstrap import prepare
+    from services.bootstrap import prepare
     from store.db import Database
 
     fig: dict[str, Any] = {"planning_load_avg_1m": load_average()}
@@ -96,7 +96,7 @@ def run(*, write: bool = True, n_incidents: int = N_INCIDENTS) -> dict[str, Any]
 
         # coverage: every station kind, default bands, shares of the 100k incidents
         t0 = time.perf_counter()
-        graph = load_graph()
+        graph = load_network(roads_path=installed_roads())
         fig["planning_graph_load_s"] = round(time.perf_counter() - t0, 3)
         fig["planning_routing_model"] = graph.model
         fig["planning_graph_nodes"] = graph.n_nodes

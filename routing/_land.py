@@ -16,14 +16,22 @@ from routing._proj import to_lonlat, to_utm
 from settings import GEO_DATA_DIR
 
 
+def _forward(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    return to_utm(x, y)
+
+
+def _inverse(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    return to_lonlat(x, y)
+
+
 def project(geom: BaseGeometry) -> BaseGeometry:
     """A shapely geometry from EPSG:4326 to UTM 51S."""
-    return shapely.transform(geom, lambda x, y: to_utm(x, y), interleaved=False)
+    return shapely.transform(geom, _forward, interleaved=False)  # type: ignore[arg-type]
 
 
 def unproject(geom: BaseGeometry) -> BaseGeometry:
     """A shapely geometry from UTM 51S to EPSG:4326."""
-    return shapely.transform(geom, lambda x, y: to_lonlat(x, y), interleaved=False)
+    return shapely.transform(geom, _inverse, interleaved=False)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,12 +44,20 @@ class Land:
         City outline, UTM 51S.
     land_tolerant
         ``land`` buffered by the water tolerance: a snap line inside it does not cross water.
+    land_strict
+        ``land`` buffered by 2 m only: off-road walks around water use it, so that they never
+        cross a narrow strait (Pulau Bungkutoko is ~53 m off the mainland).
+    solid
+        ``land`` without slivers narrower than 40 m (a morphological opening): a point in the
+        water is moved to the nearest solid land, not onto a jetty-thin spike of the outline.
     service
         ``land`` buffered by the service-area buffer: incidents outside are refused.
     """
 
     land: BaseGeometry
     land_tolerant: BaseGeometry
+    land_strict: BaseGeometry
+    solid: BaseGeometry
     service: BaseGeometry
     service_buffer_m: float
     water_tolerance_m: float
@@ -65,6 +81,13 @@ class Land:
         coords = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
         lines = shapely.linestrings(coords)
         return np.asarray(shapely.covers(self.land_tolerant, lines), dtype=bool)
+
+    def segments_on_strict_land(
+        self, x0: NDArray[np.float64], y0: NDArray[np.float64], x1: NDArray[np.float64], y1: NDArray[np.float64]
+    ) -> NDArray[np.bool_]:
+        """Which straight segments stay on land within 2 m (no strait crossed)."""
+        coords = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
+        return np.asarray(shapely.covers(self.land_strict, shapely.linestrings(coords)), dtype=bool)
 
 
 def as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
@@ -92,12 +115,16 @@ def kendari_land(
     """Kendari's :class:`Land` (cached per buffer setting)."""
     land = land_utm(directory)
     tolerant = land.buffer(water_tolerance_m)
+    strict = land.buffer(2.0)
+    solid = land.buffer(-20.0).buffer(20.0)
     service = land.buffer(service_buffer_m)
-    for geom in (land, tolerant, service):
+    for geom in (land, tolerant, strict, solid, service):
         shapely.prepare(geom)
     return Land(
         land=land,
         land_tolerant=tolerant,
+        land_strict=strict,
+        solid=solid,
         service=service,
         service_buffer_m=service_buffer_m,
         water_tolerance_m=water_tolerance_m,

@@ -1,6 +1,9 @@
-"""Generated road-like graphs and unit fleets, for tests and benchmarks (no geography)."""
+"""Generated road-like graphs, unit fleets and Kendari road layers, for tests and benchmarks."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -128,3 +131,175 @@ def random_units(
             lon=float(lon[k]), lat=float(lat[k]), position_source="reported" if k % 3 else "station",
         ))
     return units
+
+
+# -- generated road layers over Kendari's land ------------------------------------------------
+RBI_CLASSES = ("Jalan Arteri", "Jalan Kolektor", "Jalan Lokal", "Jalan Lain", "Jalan Setapak")
+#: OSM ``highway`` tag written for each RBI class when a layer is written as OSM data.
+OSM_HIGHWAY_OF = {"Jalan Arteri": "primary", "Jalan Kolektor": "secondary", "Jalan Lokal": "residential",
+                  "Jalan Lain": "unclassified", "Jalan Setapak": "track"}
+
+
+@dataclass(frozen=True, eq=False)
+class RoadLayer:
+    """A generated road layer: lines in lon/lat with an RBI-style ``REMARK`` class each.
+
+    Attributes
+    ----------
+    coords
+        Per line, an ``(k, 2)`` array of lon/lat vertices.
+    remark
+        Per line, its class (``"Jalan Arteri"`` ...).
+    gaps
+        Line ends moved off their junction on purpose (line index, metres).
+    """
+
+    coords: tuple[NDArray[np.float64], ...]
+    remark: tuple[str, ...]
+    gaps: tuple[tuple[int, float], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.coords)
+
+
+def kendari_road_layer(
+    spacing_m: float = 250.0,
+    *,
+    seed: int = 0,
+    gap_share: float = 0.02,
+    gap_m: float = 0.4,
+    t_gaps: int = 5,
+    t_gap_m: float = 1.0,
+    max_run: int = 4,
+    land: Any = None,
+) -> RoadLayer:
+    """An RBI-like road layer over Kendari's land: no bridge over the bay, line ends that miss.
+
+    A street grid every ``spacing_m`` kept where it lies on land (so no road crosses the bay,
+    and Pulau Bungkutoko gets streets of its own, joined to nothing). Lines run over 1 to
+    ``max_run`` blocks and share their junction vertices, like a digitised map. Every 8th grid
+    line is ``Jalan Arteri``, every 4th ``Jalan Kolektor``, the rest ``Jalan Lokal`` with a few
+    ``Jalan Lain`` and ``Jalan Setapak``. Flaws of real layers, on purpose: ``gap_share`` of the
+    lines start ``gap_m`` away from their junction (at least one arterial), and ``t_gaps``
+    short side streets end ``t_gap_m`` short of the middle of a block (no vertex there).
+
+    Parameters
+    ----------
+    land
+        Land polygon in UTM 51S (default: Kendari's, from the shipped polygons).
+    """
+    import shapely
+
+    from routing._land import land_utm
+
+    rng = np.random.default_rng(seed)
+    area = land_utm() if land is None else land
+    shapely.prepare(area)
+    minx, miny, maxx, maxy = area.bounds
+    xs = np.arange(np.floor(minx / spacing_m) * spacing_m, maxx + spacing_m, spacing_m)
+    ys = np.arange(np.floor(miny / spacing_m) * spacing_m, maxy + spacing_m, spacing_m)
+    gx, gy = np.meshgrid(xs, ys)
+    on = shapely.contains_xy(area, gx, gy)
+    lines_xy: list[NDArray[np.float64]] = []
+    remark: list[str] = []
+
+    def klass(index: int) -> str:
+        if index % 8 == 0:
+            return "Jalan Arteri"
+        if index % 4 == 0:
+            return "Jalan Kolektor"
+        r = rng.random()
+        return "Jalan Setapak" if r < 0.01 else "Jalan Lain" if r < 0.04 else "Jalan Lokal"
+
+    for axis in (0, 1):
+        count = gy.shape[0] if axis == 0 else gy.shape[1]
+        for k in range(count):
+            px = gx[k, :] if axis == 0 else gx[:, k]
+            py = gy[k, :] if axis == 0 else gy[:, k]
+            ok = on[k, :] if axis == 0 else on[:, k]
+            seg_ok = ok[:-1] & ok[1:]
+            if seg_ok.any():
+                segs = shapely.linestrings(np.stack([np.column_stack([px[:-1], py[:-1]]),
+                                                     np.column_stack([px[1:], py[1:]])], axis=1))
+                seg_ok &= shapely.covers(area, segs)
+            cls = klass(k)
+            i = 0
+            while i < seg_ok.size:
+                if not seg_ok[i]:
+                    i += 1
+                    continue
+                run = int(rng.integers(1, max_run + 1))
+                j = i
+                while j < seg_ok.size and seg_ok[j] and j - i < run:
+                    j += 1
+                lines_xy.append(np.column_stack([px[i:j + 1], py[i:j + 1]]))
+                remark.append(cls)
+                i = j
+    gaps: list[tuple[int, float]] = []
+    arterial = [i for i, r in enumerate(remark) if r == "Jalan Arteri"]
+    chosen = set(rng.choice(len(lines_xy), size=int(gap_share * len(lines_xy)), replace=False).tolist())
+    if arterial:
+        chosen.add(arterial[len(arterial) // 2])
+    for i in sorted(chosen):
+        angle = rng.uniform(0, 2 * np.pi)
+        line = lines_xy[i].copy()
+        line[0] += gap_m * np.array([np.cos(angle), np.sin(angle)])
+        lines_xy[i] = line
+        gaps.append((i, gap_m))
+    # side streets ending just short of the middle of a block
+    added = 0
+    for i in rng.permutation(len(lines_xy)).tolist():
+        if added >= t_gaps:
+            break
+        a, b = lines_xy[i][0], lines_xy[i][1]
+        mid = (a + b) / 2
+        direction = (b - a) / max(float(np.hypot(*(b - a))), 1e-9)
+        normal = np.array([-direction[1], direction[0]])
+        start = mid + normal * t_gap_m
+        end = mid + normal * spacing_m * 0.45
+        if shapely.covers(area, shapely.LineString([start, end])):
+            lines_xy.append(np.array([start, (start + end) / 2, end]))
+            remark.append("Jalan Lokal")
+            added += 1
+    coords = []
+    for line in lines_xy:
+        lon, lat = to_lonlat(line[:, 0], line[:, 1])
+        coords.append(np.column_stack([lon, lat]))
+    return RoadLayer(coords=tuple(coords), remark=tuple(remark), gaps=tuple(gaps))
+
+
+def write_layer(layer: RoadLayer, path: Any, *, driver: str | None = None, field: str = "REMARK") -> None:
+    """Write a generated layer with pyogrio (driver from the file name unless given)."""
+    import geopandas as gpd
+    import shapely
+
+    frame = gpd.GeoDataFrame({field: list(layer.remark)},
+                             geometry=[shapely.LineString(c) for c in layer.coords], crs="EPSG:4326")
+    kwargs = {"driver": driver} if driver else {}
+    frame.to_file(path, **kwargs)
+
+
+def write_osm(layer: RoadLayer, path: Any) -> None:
+    """Write a generated layer as OpenStreetMap data (``.osm`` XML or ``.osm.pbf``, by the name) with pyosmium.
+
+    Vertices with the same coordinates (to ~1 cm) become one OSM node, as in real OSM data.
+    """
+    import osmium
+
+    ids: dict[tuple[int, int], int] = {}
+    with osmium.SimpleWriter(str(path)) as writer:
+        node_rows: list[tuple[int, float, float]] = []
+        ways: list[tuple[int, list[int], dict[str, str]]] = []
+        for w, (line, cls) in enumerate(zip(layer.coords, layer.remark)):
+            refs = []
+            for lon, lat in line.tolist():
+                key = (round(lon * 1e7), round(lat * 1e7))
+                if key not in ids:
+                    ids[key] = len(ids) + 1
+                    node_rows.append((ids[key], lon, lat))
+                refs.append(ids[key])
+            ways.append((w + 1, refs, {"highway": OSM_HIGHWAY_OF[cls], "rbi:remark": cls}))
+        for node_id, lon, lat in node_rows:
+            writer.add_node(osmium.osm.mutable.Node(id=node_id, location=(lon, lat)))
+        for way_id, refs, tags in ways:
+            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from routing._errors import RoutingConfigError
 from settings import GEO_DATA_DIR
@@ -25,10 +26,12 @@ class ConnectorSide:
 
 @dataclass(frozen=True)
 class Connector:
-    """A bridge (or causeway, ferry-free link) joining two shores of the approximate network.
+    """A configured bridge (or causeway, ferry) joining two shores, defined by kelurahan.
 
     Its ends are not coordinates: they are the nearest points across the water between the two
-    sides' kelurahan polygons, computed when the network is built.
+    sides' kelurahan polygons, computed when the network is loaded (see
+    :func:`routing.corrections.shipped_connectors`, which turns it into a
+    :class:`routing.corrections.ConnectorCorrection` applied to every network).
     """
 
     name: str
@@ -39,6 +42,7 @@ class Connector:
     max_gap_m: float
     enabled: bool = True
     source: str = ""
+    kind: str = "bridge"
 
     @property
     def time_s(self) -> float:
@@ -74,13 +78,21 @@ class RoutingConfig:
     substitutes_top_n: int
     max_eta_s: float
     isochrone_buffer_m: float
+    node_snap_m: float = 15.0
+    shore_band_m: float = 300.0
+    off_road_speed_kmh: float = 10.0
+    join_tolerance_m: float = 3.0
+    max_node_gap_m: float = 50.0
+    connector_skip_path_m: float = 2000.0
+    connector_link_speed_kmh: float = 20.0
+    closure_line_buffer_m: float = 15.0
     reasons: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    def without_connectors(self) -> "RoutingConfig":
+    def without_connectors(self) -> RoutingConfig:
         """A copy with every connector disabled (e.g. to measure what a bridge is worth)."""
         return replace(self, connectors=tuple(replace(c, enabled=False) for c in self.connectors))
 
-    def with_overrides(self, **kwargs: Any) -> "RoutingConfig":
+    def with_overrides(self, **kwargs: Any) -> RoutingConfig:
         """A copy with the given fields replaced."""
         return replace(self, **kwargs)
 
@@ -88,6 +100,11 @@ class RoutingConfig:
     def off_network_speed_ms(self) -> float:
         """Off-network speed in metres per second."""
         return self.off_network_speed_kmh / 3.6
+
+    @property
+    def off_road_speed_ms(self) -> float:
+        """Speed of an off-road leg beyond the snapping limit, metres per second."""
+        return self.off_road_speed_kmh / 3.6
 
 
 def _value(section: Mapping[str, Any], key: str, where: str, reasons: dict[str, str]) -> Any:
@@ -136,6 +153,8 @@ def parse_config(raw: Mapping[str, Any]) -> RoutingConfig:
         snapping = raw["snapping"]
         rec = raw["recommend"]
         iso = raw["isochrones"]
+        repair = raw["repair"]
+        corrections = raw["corrections"]
     except KeyError as exc:
         raise RoutingConfigError(f"{CONFIG_FILE}: section {exc.args[0]!r} is missing") from exc
     speeds = {
@@ -163,6 +182,7 @@ def parse_config(raw: Mapping[str, Any]) -> RoutingConfig:
                 max_gap_m=_positive(_value(c, "max_gap_m", where, reasons), f"{where}.max_gap_m"),
                 enabled=bool(c.get("enabled", True)),
                 source=str(c.get("source", "")),
+                kind=str(c.get("kind", "bridge")),
             )
         )
 
@@ -194,6 +214,14 @@ def parse_config(raw: Mapping[str, Any]) -> RoutingConfig:
         substitutes_top_n=int(num(rec, "substitutes_top_n", "recommend")),
         max_eta_s=num(rec, "max_eta_s", "recommend"),
         isochrone_buffer_m=num(iso, "buffer_m", "isochrones"),
+        node_snap_m=num(snapping, "node_snap_m", "snapping"),
+        shore_band_m=num(snapping, "shore_band_m", "snapping"),
+        off_road_speed_kmh=num(snapping, "off_road_speed_kmh", "snapping"),
+        join_tolerance_m=num(repair, "join_tolerance_m", "repair"),
+        max_node_gap_m=num(repair, "max_node_gap_m", "repair"),
+        connector_skip_path_m=num(corrections, "skip_if_path_m", "corrections"),
+        connector_link_speed_kmh=num(corrections, "link_speed_kmh", "corrections"),
+        closure_line_buffer_m=num(corrections, "closure_line_buffer_m", "corrections"),
         reasons=MappingProxyType(reasons),
     )
     if cfg.circuity_factor < 1:
@@ -203,9 +231,8 @@ def parse_config(raw: Mapping[str, Any]) -> RoutingConfig:
     return cfg
 
 
-@lru_cache(maxsize=4)
-def load_config(directory: Path = GEO_DATA_DIR) -> RoutingConfig:
-    """Read and validate ``routing.json`` in ``directory`` (cached; the result is immutable).
+def read_config(directory: Path = GEO_DATA_DIR) -> RoutingConfig:
+    """Read and validate ``routing.json`` in ``directory`` (not cached: reads the file every call).
 
     Raises
     ------
@@ -220,6 +247,18 @@ def load_config(directory: Path = GEO_DATA_DIR) -> RoutingConfig:
     except json.JSONDecodeError as exc:
         raise RoutingConfigError(f"{CONFIG_FILE}: not valid JSON ({exc})") from exc
     return parse_config(raw)
+
+
+@lru_cache(maxsize=4)
+def load_config(directory: Path = GEO_DATA_DIR) -> RoutingConfig:
+    """:func:`read_config`, memoised per directory (the shipped file does not change while running).
+
+    Raises
+    ------
+    RoutingConfigError
+        The file is missing, is not JSON, or a value is invalid or undocumented.
+    """
+    return read_config(directory)
 
 
 def config_digest(directory: Path = GEO_DATA_DIR) -> str:

@@ -1,40 +1,40 @@
-"""The travel-time graph: a compact, read-only CSR graph saved as ``.npz`` and loaded once.
+"""The travel-time graph: a compact, read-only CSR graph saved as ``.npz``.
 
 Nodes carry lon/lat (EPSG:4326) and x/y in UTM 51S metres (EPSG:32751); edges carry travel time
-in seconds and length in metres. Two models share this one type: ``road`` (imported from
-OpenStreetMap by :mod:`routing.osm_import`) and ``approximate`` (a land lattice with bridge
-connectors, :mod:`routing.approximate`). Every ETA says which model produced it.
+in seconds, length in metres and a road class. Two models share this one type: ``road``
+(imported by :mod:`routing.import_roads`) and ``approximate`` (a land lattice,
+:mod:`routing.approximate`). Which one is in use, with which corrections, is decided by
+:mod:`routing.network`. Every ETA says which model produced it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
+import shapely
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
 from routing._errors import GraphFormatError
 from routing._proj import to_utm
-from settings import GEO_DATA_DIR, VAR_DIR
 
 RoutingModel = Literal["road", "approximate"]
 
-#: The OSM road graph, when one has been imported (``python -m routing.osm_import``).
-ROAD_GRAPH_FILE = "kendari_roads.npz"
-#: Where a built approximate network is cached between processes.
-CACHE_DIR = VAR_DIR / "routing"
-FORMAT_VERSION = 1
+#: File name of an imported road network (``python -m routing.import_roads`` writes it to var/roads/).
+ROAD_GRAPH_FILE = "network.npz"
+FORMAT_VERSION = 2
+#: Graph files of these format versions are read (version 1 had no edge classes).
+READABLE_VERSIONS = (1, 2)
 #: Edge times are stored in whole centiseconds (so sums are exact and tie-free across engines).
 TIME_RESOLUTION_S = 0.01
 #: Lexicographic weights: ``centiseconds * LEXI_SCALE + decimetres``. A path shorter than
@@ -77,13 +77,17 @@ class TravelGraph:
         water, which saves the exact polygon test for most points.
     component
         Optional per node: connected-component label (the approximate model keeps islands).
+    edge_class
+        Optional per edge: index into ``meta["road_classes"]`` (road class names such as
+        ``"primary"``, ``"arterial"``, ``"lattice"``, ``"bridge"``); used by speed factors.
     area
         ``"kendari"`` when the graph covers Kendari (snapping then checks land and water), or
         ``""`` for a graph with no geography (generated test and benchmark graphs).
     source
         One line saying where the graph comes from.
     meta
-        Free-form facts (counts, connectors, config digest), JSON-serialisable.
+        Free-form facts, JSON-serialisable: counts, ``road_classes``, ``network`` (source,
+        licence, attribution of the road data), ``corrections`` (what was applied).
     """
 
     model: RoutingModel
@@ -97,6 +101,7 @@ class TravelGraph:
     geom_lonlat: NDArray[np.float64] | None = None
     shore_m: NDArray[np.float32] | None = None
     component: NDArray[np.int32] | None = None
+    edge_class: NDArray[np.int16] | None = None
     area: str = ""
     source: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
@@ -127,8 +132,10 @@ class TravelGraph:
             raise GraphFormatError("edge times must be finite and positive")
         if self.geom_ptr is not None and (self.geom_lonlat is None or self.geom_ptr.shape != (m + 1,)):
             raise GraphFormatError("edge geometry arrays disagree in size")
+        if self.edge_class is not None and self.edge_class.shape != (m,):
+            raise GraphFormatError("edge class array disagrees in size")
         for name in ("lon", "lat", "indptr", "indices", "time_s", "length_m", "geom_ptr",
-                     "geom_lonlat", "shore_m", "component"):
+                     "geom_lonlat", "shore_m", "component", "edge_class"):
             value = getattr(self, name)
             if value is not None:
                 _readonly(value)
@@ -178,10 +185,13 @@ class TravelGraph:
         geometries: Sequence[NDArray[np.float64] | None] | None = None,
         shore_m: ArrayLike | None = None,
         component: ArrayLike | None = None,
+        edge_class: ArrayLike | None = None,
         area: str = "",
         source: str = "",
         meta: Mapping[str, Any] | None = None,
-    ) -> "TravelGraph":
+        geom_ptr: ArrayLike | None = None,
+        geom_lonlat: ArrayLike | None = None,
+    ) -> TravelGraph:
         """Build a graph from directed edge lists.
 
         Parallel edges keep the fastest one; self-loops are dropped; times are rounded to
@@ -191,6 +201,11 @@ class TravelGraph:
         ----------
         geometries
             Optional per edge: an ``(k, 2)`` array of intermediate lon/lat points (or None).
+        edge_class
+            Optional per edge: index into ``meta["road_classes"]``.
+        geom_ptr, geom_lonlat
+            Edge shapes given as arrays instead of ``geometries`` (same layout as the graph's
+            own: the points of input edge ``i`` are ``geom_lonlat[geom_ptr[i]:geom_ptr[i+1]]``).
         """
         lon_a = np.ascontiguousarray(lon, dtype=np.float64)
         lat_a = np.ascontiguousarray(lat, dtype=np.float64)
@@ -203,6 +218,14 @@ class TravelGraph:
             raise GraphFormatError("edge arrays differ in length")
         if s.size and (s.min() < 0 or d.min() < 0 or s.max() >= n or d.max() >= n):
             raise GraphFormatError("edge refers to a node that does not exist")
+        if geometries is not None:
+            if len(geometries) != s.size:
+                raise GraphFormatError("one geometry per edge expected")
+            counts = np.fromiter((0 if g is None else len(g) for g in geometries), dtype=np.int64, count=s.size)
+            geom_ptr = np.zeros(s.size + 1, dtype=np.int64)
+            np.cumsum(counts, out=geom_ptr[1:])
+            nonempty = [np.asarray(g, dtype=np.float64).reshape(-1, 2) for g in geometries if g is not None and len(g)]
+            geom_lonlat = np.concatenate(nonempty) if nonempty else np.zeros((0, 2), dtype=np.float64)
         keep = s != d
         idx = np.flatnonzero(keep)
         # sort by (src, dst, time) and keep the first (fastest) of each (src, dst)
@@ -214,14 +237,13 @@ class TravelGraph:
             order = order[first]
         indptr = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.bincount(s[order], minlength=n), out=indptr[1:])
-        geom_ptr = geom_lonlat = None
-        if geometries is not None:
-            parts = [geometries[i] for i in order]
-            counts = np.array([0 if p is None else len(p) for p in parts], dtype=np.int64)
-            geom_ptr = np.zeros(order.size + 1, dtype=np.int64)
-            np.cumsum(counts, out=geom_ptr[1:])
-            nonempty = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in parts if p is not None and len(p)]
-            geom_lonlat = np.concatenate(nonempty) if nonempty else np.zeros((0, 2), dtype=np.float64)
+        new_ptr = new_pts = None
+        if geom_ptr is not None:
+            new_ptr, new_pts = _gather_shapes(np.asarray(geom_ptr, dtype=np.int64),
+                                              np.asarray(geom_lonlat, dtype=np.float64).reshape(-1, 2), order)
+        classes = None
+        if edge_class is not None:
+            classes = np.ascontiguousarray(np.asarray(edge_class, dtype=np.int16)[order])
         return cls(
             model=model,
             lon=lon_a,
@@ -230,14 +252,81 @@ class TravelGraph:
             indices=d[order].astype(np.int32),
             time_s=np.ascontiguousarray(t[order]),
             length_m=np.ascontiguousarray(length[order]),
-            geom_ptr=geom_ptr,
-            geom_lonlat=geom_lonlat,
+            geom_ptr=new_ptr,
+            geom_lonlat=new_pts,
             shore_m=None if shore_m is None else np.asarray(shore_m, dtype=np.float32).copy(),
             component=None if component is None else np.asarray(component, dtype=np.int32).copy(),
+            edge_class=classes,
             area=area,
             source=source,
             meta=dict(meta or {}),
         )
+
+    def with_edges(
+        self,
+        keep: NDArray[np.bool_] | None = None,
+        *,
+        time_s: NDArray[np.float64] | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> TravelGraph:
+        """A new graph with the same nodes, only the ``keep`` edges, and optionally new edge times.
+
+        Parameters
+        ----------
+        keep
+            Boolean mask over edges (all kept when omitted).
+        time_s
+            New time per edge of *this* graph (before ``keep`` is applied), seconds.
+        meta
+            Replaces the metadata (the current one when omitted).
+        """
+        mask = np.ones(self.n_edges, dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
+        times = self.time_s if time_s is None else np.asarray(time_s, dtype=np.float64)
+        if times.shape != (self.n_edges,) or mask.shape != (self.n_edges,):
+            raise GraphFormatError("edge mask or times disagree with the graph")
+        ids = np.flatnonzero(mask)
+        new_t = np.maximum(np.rint(times[ids] / TIME_RESOLUTION_S), 1) * TIME_RESOLUTION_S
+        if not np.all(np.isfinite(new_t)):
+            raise GraphFormatError("edge times must be finite")
+        indptr = np.zeros(self.n_nodes + 1, dtype=np.int32)
+        np.cumsum(np.bincount(self.edge_src[ids], minlength=self.n_nodes), out=indptr[1:])
+        ptr = pts = None
+        if self.geom_ptr is not None and self.geom_lonlat is not None:
+            ptr, pts = _gather_shapes(self.geom_ptr, self.geom_lonlat, ids)
+        return TravelGraph(
+            model=self.model,
+            lon=self.lon.copy(),
+            lat=self.lat.copy(),
+            indptr=indptr,
+            indices=self.indices[ids].copy(),
+            time_s=np.ascontiguousarray(new_t),
+            length_m=self.length_m[ids].copy(),
+            geom_ptr=ptr,
+            geom_lonlat=pts,
+            shore_m=None if self.shore_m is None else self.shore_m.copy(),
+            component=None if self.component is None else self.component.copy(),
+            edge_class=None if self.edge_class is None else self.edge_class[ids].copy(),
+            area=self.area,
+            source=self.source,
+            meta=dict(self.meta if meta is None else meta),
+        )
+
+    def edge_arrays(self) -> dict[str, Any]:
+        """The graph as plain arrays (``src``, ``dst``, ``time_s``, ``length_m``, shapes, classes).
+
+        The keyword arguments of :meth:`from_edges` (without ``model``, ``area``, ``source``,
+        ``meta``), as copies; handy for building an extended graph.
+        """
+        return {
+            "lon": self.lon.copy(), "lat": self.lat.copy(),
+            "src": self.edge_src.astype(np.int64), "dst": self.indices.astype(np.int64),
+            "time_s": self.time_s.copy(), "length_m": self.length_m.copy(),
+            "geom_ptr": None if self.geom_ptr is None else self.geom_ptr.copy(),
+            "geom_lonlat": None if self.geom_lonlat is None else self.geom_lonlat.copy(),
+            "shore_m": None if self.shore_m is None else self.shore_m.copy(),
+            "component": None if self.component is None else self.component.copy(),
+            "edge_class": None if self.edge_class is None else self.edge_class.copy(),
+        }
 
     # -- facts ------------------------------------------------------------------------------
     @property
@@ -260,6 +349,48 @@ class TravelGraph:
             total += mat.data.nbytes + mat.indices.nbytes + mat.indptr.nbytes
         total += self.n_nodes * 2 * 8 * 2  # the KD-tree's copy of the points and its index
         return total
+
+    @property
+    def road_classes(self) -> tuple[str, ...]:
+        """Road class names; ``edge_class`` values index into them."""
+        return tuple(str(c) for c in self.meta.get("road_classes", ()))
+
+    @property
+    def network_info(self) -> Mapping[str, Any]:
+        """Source, licence and attribution of the network's data (``meta["network"]``)."""
+        info = self.meta.get("network")
+        return info if isinstance(info, Mapping) else {"source": self.source}
+
+    @cached_property
+    def routable(self) -> NDArray[np.bool_]:
+        """Nodes with at least one edge out and one edge in (others cannot serve as a snap)."""
+        out_deg = np.diff(self.indptr) > 0
+        in_deg = np.bincount(self.indices, minlength=self.n_nodes) > 0
+        return _readonly(out_deg & in_deg)
+
+    @cached_property
+    def routable_tree(self) -> tuple[cKDTree, NDArray[np.int64]]:
+        """KD-tree over the routable nodes and their node ids (UTM metres)."""
+        ids = np.flatnonzero(self.routable).astype(np.int64)
+        return cKDTree(np.column_stack([self.x_m[ids], self.y_m[ids]])), _readonly(ids)
+
+    @cached_property
+    def segments(self) -> SegmentIndex:
+        """Spatial index of the undirected road segments (built on first use)."""
+        return SegmentIndex.build(self)
+
+    def edge_line_utm(self, edge: int) -> NDArray[np.float64]:
+        """Points of one edge in UTM metres, tail node to head node, with its shape."""
+        e = int(edge)
+        a, b = int(self.edge_src[e]), int(self.indices[e])
+        pts = [np.array([[self.x_m[a], self.y_m[a]]])]
+        if self.geom_ptr is not None and self.geom_lonlat is not None:
+            inner = self.geom_lonlat[int(self.geom_ptr[e]):int(self.geom_ptr[e + 1])]
+            if inner.shape[0]:
+                ix, iy = to_utm(inner[:, 0], inner[:, 1])
+                pts.append(np.column_stack([ix, iy]))
+        pts.append(np.array([[self.x_m[b], self.y_m[b]]]))
+        return np.concatenate(pts)
 
     def lexi_limit_s(self, limit_s: float | None) -> float:
         """Largest search limit for which lexicographic weights decode exactly."""
@@ -311,9 +442,92 @@ class TravelGraph:
         return float(self.time_s[self.edge_ids(path[:-1], path[1:])].sum())
 
 
+# -- segment index ------------------------------------------------------------------------------
+def _gather_shapes(ptr: NDArray[np.int64], pts: NDArray[np.float64],
+                   ids: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Shape arrays of the edges ``ids`` (in that order), vectorised."""
+    counts = ptr[ids + 1] - ptr[ids]
+    new_ptr = np.zeros(ids.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=new_ptr[1:])
+    total = int(new_ptr[-1])
+    if total == 0:
+        return new_ptr, np.zeros((0, 2), dtype=np.float64)
+    starts = np.repeat(ptr[ids] - new_ptr[:-1], counts)
+    return new_ptr, np.ascontiguousarray(pts[starts + np.arange(total)])
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentIndex:
+    """The undirected road segments of a graph, as UTM polylines in an STR-tree.
+
+    One entry per connected node pair ``{a, b}`` (``a`` is the tail of the edge whose shape
+    is used); ``e_ab`` / ``e_ba`` are the directed edge ids (-1 where that direction does not
+    exist, e.g. a one-way street).
+    """
+
+    a: NDArray[np.int64]
+    b: NDArray[np.int64]
+    e_ab: NDArray[np.int64]
+    e_ba: NDArray[np.int64]
+    lines: NDArray[np.object_]
+    length_m: NDArray[np.float64]
+    tree: shapely.STRtree
+
+    @classmethod
+    def build(cls, graph: TravelGraph) -> SegmentIndex:
+        """Index ``graph``'s segments (one representative edge per node pair)."""
+        src = graph.edge_src.astype(np.int64)
+        dst = graph.indices.astype(np.int64)
+        lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+        key = lo * graph.n_nodes + hi
+        order = np.lexsort((src > dst, key))  # per pair: the lo->hi edge first when it exists
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = key[order][1:] != key[order][:-1]
+        rep = order[first]
+        a, b = src[rep], dst[rep]
+        e_ab = rep.astype(np.int64)
+        try:
+            e_ba = graph.edge_ids(b, a)
+        except KeyError:
+            e_ba = np.full(rep.size, -1, dtype=np.int64)
+            pair_key = b * graph.n_nodes + a
+            pos = np.minimum(np.searchsorted(graph.edge_keys, pair_key), max(graph.n_edges - 1, 0))
+            hit = graph.edge_keys[pos] == pair_key
+            e_ba[hit] = pos[hit]
+        # polylines: tail node, shape points, head node
+        if graph.geom_ptr is not None and graph.geom_lonlat is not None:
+            inner = graph.geom_ptr[rep + 1] - graph.geom_ptr[rep]
+            ptr, pts = _gather_shapes(graph.geom_ptr, graph.geom_lonlat, rep)
+        else:
+            inner = np.zeros(rep.size, dtype=np.int64)
+            ptr, pts = np.zeros(rep.size + 1, dtype=np.int64), np.zeros((0, 2))
+        counts = inner + 2
+        total = int(counts.sum())
+        line_ptr = np.zeros(rep.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=line_ptr[1:])
+        xy = np.empty((total, 2), dtype=np.float64)
+        xy[line_ptr[:-1]] = np.column_stack([graph.x_m[a], graph.y_m[a]])
+        xy[line_ptr[1:] - 1] = np.column_stack([graph.x_m[b], graph.y_m[b]])
+        if pts.shape[0]:
+            ix, iy = to_utm(pts[:, 0], pts[:, 1])
+            slots = np.repeat(line_ptr[:-1] + 1 - ptr[:-1], inner) + np.arange(pts.shape[0])
+            xy[slots] = np.column_stack([ix, iy])
+        owner = np.repeat(np.arange(rep.size), counts)
+        lines: NDArray[np.object_] = (np.asarray(shapely.linestrings(xy, indices=owner), dtype=object) if rep.size
+                                      else np.array([], dtype=object))
+        length = np.asarray(shapely.length(lines), dtype=np.float64)
+        for arr in (a, b, e_ab, e_ba, length):
+            _readonly(arr)
+        return cls(a=a, b=b, e_ab=e_ab, e_ba=e_ba, lines=lines, length_m=length, tree=shapely.STRtree(lines))
+
+
 # -- saving and loading ---------------------------------------------------------------------
 def save_graph(graph: TravelGraph, path: Path | str) -> Path:
-    """Write ``graph`` to a compressed ``.npz`` (atomically: a temp file, then a rename)."""
+    """Write ``graph`` to a compressed ``.npz`` (atomically: a temp file, then a rename).
+
+    The file is readable by everyone (mode 0644): the app may run as another user than the
+    one who imported the network.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, NDArray[Any]] = {
@@ -321,7 +535,7 @@ def save_graph(graph: TravelGraph, path: Path | str) -> Path:
         "model": np.array(graph.model),
         "area": np.array(graph.area),
         "source": np.array(graph.source),
-        "meta_json": np.array(json.dumps(dict(graph.meta), sort_keys=True)),
+        "meta_json": np.array(json.dumps(dict(graph.meta), sort_keys=True, default=_json_default)),
         "lon": graph.lon,
         "lat": graph.lat,
         "indptr": graph.indptr,
@@ -329,7 +543,7 @@ def save_graph(graph: TravelGraph, path: Path | str) -> Path:
         "time_s": graph.time_s,
         "length_m": graph.length_m.astype(np.float32),
     }
-    for name in ("geom_ptr", "geom_lonlat", "shore_m", "component"):
+    for name in ("geom_ptr", "geom_lonlat", "shore_m", "component", "edge_class"):
         value = getattr(graph, name)
         if value is not None:
             arrays[name] = value
@@ -337,6 +551,7 @@ def save_graph(graph: TravelGraph, path: Path | str) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -344,8 +559,22 @@ def save_graph(graph: TravelGraph, path: Path | str) -> Path:
     return target
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
 def read_graph(path: Path | str) -> TravelGraph:
-    """Read a graph written by :func:`save_graph` (not cached; see :func:`load_graph`).
+    """Read a graph written by :func:`save_graph` (not cached; see :mod:`routing.network`).
 
     Raises
     ------
@@ -356,9 +585,10 @@ def read_graph(path: Path | str) -> TravelGraph:
     try:
         with np.load(source, allow_pickle=False) as data:
             version = int(data["format_version"])
-            if version != FORMAT_VERSION:
+            if version not in READABLE_VERSIONS:
                 raise GraphFormatError(f"{source.name}: graph format {version}, expected {FORMAT_VERSION}")
-            opt = {name: data[name] for name in ("geom_ptr", "geom_lonlat", "shore_m", "component") if name in data}
+            opt = {name: data[name] for name in ("geom_ptr", "geom_lonlat", "shore_m", "component", "edge_class")
+                   if name in data}
             return TravelGraph(
                 model=str(data["model"]),  # type: ignore[arg-type]
                 lon=data["lon"],
@@ -376,54 +606,3 @@ def read_graph(path: Path | str) -> TravelGraph:
         raise GraphFormatError(f"travel graph missing: {source}") from exc
     except (OSError, ValueError, KeyError) as exc:
         raise GraphFormatError(f"cannot read travel graph {source.name}: {exc}") from exc
-
-
-def approximate_cache_key(directory: Path = GEO_DATA_DIR) -> str:
-    """Hash of everything the approximate network is built from (config, polygons, code version)."""
-    from routing import approximate
-
-    h = hashlib.sha256(f"v{FORMAT_VERSION}.{approximate.BUILD_VERSION}".encode())
-    for name in ("routing.json", "kendari_kelurahan.geojson", "kendari_kota.geojson"):
-        h.update((Path(directory) / name).read_bytes())
-    return h.hexdigest()[:16]
-
-
-@lru_cache(maxsize=2)
-def load_graph(directory: Path = GEO_DATA_DIR, *, cache_dir: Path | None = CACHE_DIR) -> TravelGraph:
-    """The city's travel graph, loaded once per process and shared read-only.
-
-    Returns the OpenStreetMap road graph when ``directory/kendari_roads.npz`` exists; otherwise
-    the approximate land-lattice network, built from the polygons and ``routing.json`` and
-    cached in ``cache_dir`` (``var/routing/``; ``None`` keeps it in memory only).
-
-    Raises
-    ------
-    GraphFormatError
-        The road graph file exists but cannot be read.
-    RoutingConfigError
-        ``routing.json`` is invalid.
-    """
-    road = Path(directory) / ROAD_GRAPH_FILE
-    if road.exists():
-        return read_graph(road)
-    from routing.approximate import build_approximate_graph
-    from routing.config import load_config
-
-    cached: Path | None = None
-    if cache_dir is not None:
-        cached = Path(cache_dir) / f"approximate-{approximate_cache_key(directory)}.npz"
-        if cached.exists():
-            try:
-                return read_graph(cached)
-            except GraphFormatError:
-                pass  # rebuilt below
-    graph = build_approximate_graph(load_config(directory), directory=directory)
-    if cached is not None:
-        try:
-            save_graph(graph, cached)
-            for stale in cached.parent.glob("approximate-*.npz"):
-                if stale != cached:
-                    stale.unlink(missing_ok=True)  # built from an older config or polygons
-        except OSError:
-            pass  # a read-only checkout still works, from memory
-    return graph

@@ -1,14 +1,15 @@
-"""Import an OpenStreetMap extract (``.osm`` XML, optionally ``.bz2``/``.gz``) into a road travel graph.
+"""OpenStreetMap data: reading ``.osm`` XML (optionally ``.bz2``/``.gz``) and ``.osm.pbf``, and the tag rules.
 
-Usage::
+Usage (a plain OSM import without the end-joining and even splitting of
+:mod:`routing.import_roads`, which is the command to use for any road data)::
 
-    .venv/bin/python -m routing.osm_import path/to/extract.osm [--out geo_data/kendari_roads.npz]
+    .venv/bin/python -m routing.osm_import path/to/extract.osm [--out var/roads/network.npz]
 
 Keeps drivable roads (the classes listed in ``routing.json``) inside the city outline plus a
 buffer, honours one-way streets (``oneway=yes/true/1/-1``, roundabouts, motorways), takes the
 speed from ``maxspeed`` where mapped (times a factor) and from the per-class table elsewhere,
-and keeps the largest strongly connected component. ``.osm.pbf`` is not read directly (no PBF
-reader is installed): convert it first with ``osmium`` (see ``docs/routing.md``).
+and keeps the largest strongly connected component. ``.osm.pbf`` is read with pyosmium.
+The one-way and access rules are those of ``geo_data/road_classes/osm_highway.json``.
 """
 
 from __future__ import annotations
@@ -20,24 +21,27 @@ import re
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final, Literal
 
-import numpy as np
 import shapely
-from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from shapely.geometry.base import BaseGeometry
 
 from routing._errors import OSMImportError
-from routing._land import land_utm
-from routing._proj import to_utm
+from routing._land import land_utm, unproject
 from routing.config import RoutingConfig, config_digest, load_config
 from routing.graph import ROAD_GRAPH_FILE, TravelGraph, save_graph
-from settings import GEO_DATA_DIR
+from routing.road_build import LineCollector, RepairOptions, RoadLines, build_network
+from routing.road_classes import OsmRules
+from settings import GEO_DATA_DIR, VAR_DIR
+
+#: Source, licence and attribution stamped on a network made from OpenStreetMap data.
+OSM_SOURCE = "OpenStreetMap contributors"
+OSM_LICENCE = "ODbL 1.0"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+DEFAULT_RULES = OsmRules()
 
 AUTO: Final = "auto"
 _KMH_TO_MS = 1 / 3.6
@@ -49,8 +53,6 @@ IMPLICIT_MAXSPEED_KMH: Final[Mapping[str, float]] = {
     "id:living_street": 20.0, "walk": 6.0,
 }
 _NUMBER = re.compile(r"^(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph|knots)?$")
-_YES = {"yes", "designated", "permissive", "destination", "emergency", "official"}
-_NO = {"no", "private"}
 
 
 def parse_maxspeed(value: str | None) -> float | None:
@@ -90,43 +92,45 @@ def _parse_one(text: str) -> float | None:
     return number
 
 
-def oneway_direction(tags: Mapping[str, str]) -> Literal[-1, 0, 1]:
+def oneway_direction(tags: Mapping[str, str], rules: OsmRules | None = None) -> Literal[-1, 0, 1]:
     """Travel direction of a way: 1 along its nodes, -1 against them, 0 both ways.
 
     ``oneway=yes/true/1`` -> 1; ``oneway=-1/reverse`` -> -1; ``oneway=no/false/0`` -> 0;
     roundabouts (``junction=roundabout/circular``) and motorways are one-way unless tagged
     ``oneway=no``; ``oneway=reversible/alternating`` (direction changes with time) counts as
-    two-way; ``oneway:emergency=no`` lets emergency vehicles use both directions.
+    two-way; ``oneway:emergency=no`` lets emergency vehicles use both directions. The value
+    lists come from ``rules`` (``osm_highway.json``).
     """
-    if tags.get("oneway:emergency", "").lower() == "no":
-        return 0
+    r = rules or DEFAULT_RULES
+    for key, values in r.emergency_both.items():
+        if tags.get(key, "").lower() in values:
+            return 0
     value = tags.get("oneway", "").strip().lower()
-    if value in ("yes", "true", "1"):
+    if value in r.forward:
         return 1
-    if value in ("-1", "reverse"):
+    if value in r.backward:
         return -1
-    if value in ("no", "false", "0", "reversible", "alternating"):
+    if value in r.both:
         return 0
-    if tags.get("junction", "").lower() in ("roundabout", "circular") or tags.get("highway") == "motorway":
-        return 1
+    for key, values in r.implied_by.items():
+        if tags.get(key, "").lower() in values:
+            return 1
     return 0
 
 
-def is_drivable(tags: Mapping[str, str], config: RoutingConfig) -> bool:
+def is_drivable(tags: Mapping[str, str], config: RoutingConfig, rules: OsmRules | None = None) -> bool:
     """Whether an emergency vehicle may use the way (class listed in the config, access allowed)."""
+    r = rules or DEFAULT_RULES
     highway = tags.get("highway")
     if highway not in config.road_speeds_kmh:
         return False
     if tags.get("area") == "yes" or tags.get("service") in config.exclude_service:
         return False
-    override = any(tags.get(k) in _YES for k in ("emergency", "motor_vehicle", "motorcar", "vehicle"))
-    if override:
+    if any(tags.get(k) in r.allow_values for k in r.allow_keys):
         return True
     if tags.get("emergency") == "no":
         return False
-    if any(tags.get(k) in _NO for k in ("motor_vehicle", "motorcar", "vehicle")):
-        return False
-    return tags.get("access") not in _NO
+    return not any(tags.get(k) in r.deny_values for k in r.deny_keys)
 
 
 def way_speed_kmh(tags: Mapping[str, str], config: RoutingConfig) -> tuple[float, bool]:
@@ -177,17 +181,11 @@ class ImportReport:
 
 def _open(path: Path) -> IO[bytes]:
     name = path.name.lower()
-    if name.endswith(".pbf"):
-        raise OSMImportError(
-            f"{path.name}: .osm.pbf is not read directly (no PBF reader installed). Convert it first, "
-            "e.g. `osmium extract --bbox 122.38,-4.17,122.72,-3.83 sulawesi-latest.osm.pbf -o kendari.osm` "
-            "(Debian package osmium-tool), then import the .osm file"
-        )
     try:
         if name.endswith(".bz2"):
             return bz2.open(path, "rb")
         if name.endswith(".gz"):
-            return gzip.open(path, "rb")
+            return gzip.open(path, "rb")  # type: ignore[return-value]
         return path.open("rb")
     except OSError as exc:
         raise OSMImportError(f"cannot open {path}: {exc}") from exc
@@ -213,7 +211,8 @@ def _elements(fh: IO[bytes]) -> Iterator[ET.Element]:
 
 
 def read_osm(path: Path | str, *, config: RoutingConfig,
-             bbox: tuple[float, float, float, float] | None = None) -> tuple[dict[int, tuple[float, float]], list[OsmWay], int]:
+             bbox: tuple[float, float, float, float] | None = None,
+             rules: OsmRules | None = None) -> tuple[dict[int, tuple[float, float]], list[OsmWay], int]:
     """Read node coordinates (inside ``bbox`` when given) and the drivable ways.
 
     Returns
@@ -241,7 +240,7 @@ def read_osm(path: Path | str, *, config: RoutingConfig,
                 elif elem.tag == "way":
                     ways_read += 1
                     tags = {t.attrib["k"]: t.attrib["v"] for t in elem.iter("tag")}
-                    if "highway" in tags and is_drivable(tags, config):
+                    if "highway" in tags and is_drivable(tags, config, rules):
                         refs = tuple(int(nd.attrib["ref"]) for nd in elem.iter("nd"))
                         ways.append(OsmWay(int(elem.attrib["id"]), refs, tags))
     except ET.ParseError as exc:
@@ -251,7 +250,7 @@ def read_osm(path: Path | str, *, config: RoutingConfig,
     return nodes, ways, ways_read
 
 
-def _runs(refs: tuple[int, ...], present: Mapping[int, int]) -> Iterator[list[int]]:
+def _runs(refs: tuple[int, ...], present: Mapping[int, tuple[float, float]]) -> Iterator[list[int]]:
     """Consecutive stretches of a way whose nodes are all present (missing nodes split it)."""
     run: list[int] = []
     for ref in refs:
@@ -265,19 +264,123 @@ def _runs(refs: tuple[int, ...], present: Mapping[int, int]) -> Iterator[list[in
         yield run
 
 
+def read_pbf(path: Path | str, *, config: RoutingConfig, bbox: tuple[float, float, float, float] | None = None,
+             rules: OsmRules | None = None,
+             progress: Callable[[str], None] | None = None) -> tuple[dict[int, tuple[float, float]], list[OsmWay], int]:
+    """Read an ``.osm.pbf`` file with pyosmium: node coordinates and the drivable ways.
+
+    Raises
+    ------
+    OSMImportError
+        The file is missing or pyosmium (osmium) cannot read it.
+    """
+    import osmium
+
+    source = Path(path)
+    if not source.is_file():
+        raise OSMImportError(f"cannot open {source}: no such file")
+    minx, miny, maxx, maxy = bbox if bbox else (-180.0, -90.0, 180.0, 90.0)
+    nodes: dict[int, tuple[float, float]] = {}
+    ways: list[OsmWay] = []
+    ways_read = 0
+    try:
+        processor = (osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY)
+                     .with_locations().with_filter(osmium.filter.KeyFilter("highway")))
+        for obj in processor:
+            if not isinstance(obj, osmium.osm.Way):
+                continue
+            ways_read += 1
+            if progress is not None and ways_read % 50_000 == 0:
+                progress(f"read {ways_read:,} highway ways")
+            tags = {t.k: t.v for t in obj.tags}
+            if not is_drivable(tags, config, rules):
+                continue
+            refs = []
+            for nd in obj.nodes:
+                refs.append(nd.ref)
+                loc = nd.location
+                if loc.valid():
+                    lon, lat = loc.lon, loc.lat
+                    if minx <= lon <= maxx and miny <= lat <= maxy:
+                        nodes[nd.ref] = (lon, lat)
+            ways.append(OsmWay(int(obj.id), tuple(refs), tags))
+    except RuntimeError as exc:
+        raise OSMImportError(f"cannot read {source.name} with osmium (pyosmium): {exc}") from exc
+    return nodes, ways, ways_read
+
+
+def lines_from_osm(nodes: Mapping[int, tuple[float, float]], ways: list[OsmWay], *, config: RoutingConfig,
+                   ways_read: int, rules: OsmRules | None = None) -> RoadLines:
+    """Road lines from OSM ways and node coordinates (vertex ids are OSM node ids)."""
+    out = LineCollector()
+    referenced: set[int] = set()
+    for way in ways:
+        referenced.update(way.refs)
+        kmh, tagged = way_speed_kmh(way.tags, config)
+        direction = oneway_direction(way.tags, rules)
+        highway = way.tags["highway"]
+        cls = out.klass(highway)
+        out.class_counts[highway] = out.class_counts.get(highway, 0) + 1
+        for run in _runs(way.refs, nodes):
+            out.add((nodes[r][0] for r in run), (nodes[r][1] for r in run), run, cls, kmh, direction, tagged)
+    missing = sum(1 for r in referenced if r not in nodes)
+    return out.lines(ways_read=ways_read, missing=missing, with_ids=True)
+
+
+def read_osm_lines(path: Path | str, *, config: RoutingConfig, bbox: tuple[float, float, float, float] | None = None,
+                   rules: OsmRules | None = None, progress: Callable[[str], None] | None = None) -> RoadLines:
+    """OSM XML or PBF (by the file name) as road lines.
+
+    Raises
+    ------
+    OSMImportError
+        The file cannot be read.
+    """
+    name = Path(path).name.lower()
+    if name.endswith(".pbf"):
+        nodes, ways, read = read_pbf(path, config=config, bbox=bbox, rules=rules, progress=progress)
+    else:
+        nodes, ways, read = read_osm(path, config=config, bbox=bbox, rules=rules)
+    return lines_from_osm(nodes, ways, config=config, ways_read=read, rules=rules)
+
+
+def clip_area(clip: BaseGeometry | Literal["auto"] | None, config: RoutingConfig,
+              directory: Path) -> tuple[BaseGeometry | None, tuple[float, float, float, float] | None]:
+    """The clip polygon (UTM 51S) and its lon/lat bounding box (a little wider), or ``None``s."""
+    clip_geom = land_utm(directory).buffer(config.clip_buffer_m) if isinstance(clip, str) else clip
+    if clip_geom is None:
+        return None, None
+    b = unproject(shapely.box(*clip_geom.bounds)).bounds
+    return clip_geom, (b[0] - 0.01, b[1] - 0.01, b[2] + 0.01, b[3] + 0.01)
+
+
+def osm_metadata(path: Path, directory: Path, component: str, *, source: str = OSM_SOURCE,
+                 licence: str = OSM_LICENCE, attribution: str = OSM_ATTRIBUTION) -> dict[str, object]:
+    """Graph metadata of an OSM import: file, time, config digest and the data's source and licence."""
+    return {
+        "osm_file": path.name,
+        "imported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "config_digest": config_digest(directory),
+        "component_rule": component,
+        "licence": licence,
+        "network": {"model": "road", "source": source, "licence": licence, "attribution": attribution,
+                    "file": path.name, "format": "osm", "imported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+    }
+
+
 def build_road_graph(
     path: Path | str,
     *,
     config: RoutingConfig | None = None,
-    clip: BaseGeometry | None | Literal["auto"] = AUTO,
+    clip: BaseGeometry | Literal["auto"] | None = AUTO,
     directory: Path = GEO_DATA_DIR,
 ) -> tuple[TravelGraph, ImportReport]:
-    """Read an OSM extract and build the ``road`` travel graph.
+    """Read an OSM extract and build the ``road`` travel graph (no end-joining, no even splitting).
 
     Parameters
     ----------
     path
-        ``.osm`` XML (``.osm.bz2`` and ``.osm.gz`` work too).
+        ``.osm`` XML (``.osm.bz2`` and ``.osm.gz`` work too) or ``.osm.pbf``.
     config
         Routing configuration (``routing.json`` when omitted).
     clip
@@ -298,131 +401,31 @@ def build_road_graph(
     started = time.perf_counter()
     cfg = config or load_config(directory)
     source = Path(path)
-    land = land_utm(directory)
-    clip_geom = land.buffer(cfg.clip_buffer_m) if isinstance(clip, str) else clip
-    bbox = None
-    if clip_geom is not None:
-        from routing._land import unproject
+    clip_geom, bbox = clip_area(clip, cfg, directory)
+    lines = read_osm_lines(source, config=cfg, bbox=bbox)
+    options = RepairOptions(join_tolerance_m=0.0, max_edge_m=cfg.max_edge_m, max_node_gap_m=None,
+                            component=cfg.component)
+    from routing._errors import RoadImportError
 
-        b = unproject(shapely.box(*clip_geom.bounds)).bounds
-        bbox = (b[0] - 0.01, b[1] - 0.01, b[2] + 0.01, b[3] + 0.01)
-    coords, ways, ways_read = read_osm(source, config=cfg, bbox=bbox)
-
-    # nodes used by drivable ways and inside the clip area
-    referenced = {r for w in ways for r in w.refs}
-    used = sorted(r for r in referenced if r in coords)
-    lonlat = np.array([coords[r] for r in used], dtype=np.float64).reshape(-1, 2)
-    x, y = to_utm(lonlat[:, 0], lonlat[:, 1])
-    inside = np.ones(len(used), dtype=bool)
-    if clip_geom is not None and len(used):
-        shapely.prepare(clip_geom)
-        inside = np.asarray(shapely.contains_xy(clip_geom, x, y), dtype=bool)
-    dropped_outside = int((~inside).sum()) + len(referenced) - len(used)  # outside, or not in the file
-    row_of = {ref: i for i, ref in enumerate(used) if inside[i]}
-
-    # junctions: run ends and nodes shared by several runs (or visited twice)
-    runs: list[tuple[OsmWay, list[int]]] = [(w, r) for w in ways for r in _runs(w.refs, row_of)]
-    uses = np.zeros(len(used), dtype=np.int32)
-    for _, run in runs:
-        rows = [row_of[r] for r in run]
-        np.add.at(uses, rows, 1)
-        uses[rows[0]] += 1
-        uses[rows[-1]] += 1
-    junction = uses >= 2
-
-    node_of: dict[int, int] = {}
-
-    def node_id(row: int) -> int:
-        if row not in node_of:
-            node_of[row] = len(node_of)
-        return node_of[row]
-
-    src: list[int] = []
-    dst: list[int] = []
-    length: list[float] = []
-    speed: list[float] = []
-    geoms: list[NDArray[np.float64] | None] = []
-    flags: list[tuple[bool, bool]] = []  # (one-way, speed from maxspeed) per edge
-    for way, run in runs:
-        kmh, from_tag = way_speed_kmh(way.tags, cfg)
-        direction = oneway_direction(way.tags)
-        rows = [row_of[r] for r in run]
-        piece = [rows[0]]
-        acc = 0.0
-        last = len(rows) - 1
-        for k in range(1, len(rows)):
-            prev, row = rows[k - 1], rows[k]
-            acc += float(np.hypot(x[row] - x[prev], y[row] - y[prev]))
-            piece.append(row)
-            if junction[row] or acc >= cfg.max_edge_m or k == last:
-                if len(piece) >= 2:
-                    u, v = node_id(piece[0]), node_id(piece[-1])
-                    inner = lonlat[piece[1:-1]] if len(piece) > 2 else None
-                    reversed_inner = inner[::-1] if inner is not None else None
-                    directions = [(u, v, inner)] if direction >= 0 else []
-                    if direction <= 0:
-                        directions.append((v, u, reversed_inner))
-                    for a, b, g in directions:
-                        src.append(a)
-                        dst.append(b)
-                        length.append(acc)
-                        speed.append(kmh)
-                        geoms.append(g)
-                        flags.append((direction != 0, from_tag))
-                piece = [row]
-                acc = 0.0
-    if not src:
-        raise OSMImportError(f"{source.name}: no drivable road inside the area")
-
-    rows_in_graph = np.array(sorted(node_of, key=node_of.__getitem__), dtype=np.int64)
-    n = rows_in_graph.size
-    s = np.array(src, dtype=np.int64)
-    d = np.array(dst, dtype=np.int64)
-    lengths = np.array(length)
-    times = lengths / (np.array(speed) * _KMH_TO_MS)
-    adj = coo_matrix((np.ones(s.size), (s, d)), shape=(n, n))
-    n_comp, labels = connected_components(adj, directed=True, connection=cfg.component)
-    biggest = int(np.argmax(np.bincount(labels)))
-    keep = labels == biggest
-    new_id = np.full(n, -1, dtype=np.int64)
-    new_id[keep] = np.arange(int(keep.sum()))
-    ok = keep[s] & keep[d]
-    flag_arr = np.array(flags, dtype=bool).reshape(-1, 2)[ok]
-    kept_rows = rows_in_graph[keep]
-    gx, gy = x[kept_rows], y[kept_rows]
-    on_land = shapely.contains_xy(land, gx, gy)
-    shore = np.where(on_land, shapely.distance(land.boundary, shapely.points(gx, gy)), 0.0)
-    graph = TravelGraph.from_edges(
-        model="road",
-        lon=lonlat[kept_rows, 0],
-        lat=lonlat[kept_rows, 1],
-        src=new_id[s[ok]],
-        dst=new_id[d[ok]],
-        time_s=times[ok],
-        length_m=lengths[ok],
-        geometries=[g for g, k in zip(geoms, ok) if k],
-        shore_m=shore,
-        area="kendari",
-        source=f"OpenStreetMap (ODbL) {source.name}, imported {time.strftime('%Y-%m-%d')}",
-        meta={
-            "osm_file": source.name,
-            "imported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "config_digest": config_digest(directory),
-            "component_rule": cfg.component,
-            "licence": "ODbL 1.0, (c) OpenStreetMap contributors",
-        },
-    )
+    try:
+        graph, built = build_network(
+            lines, clip=clip_geom, land=land_utm(directory), options=options,
+            source=f"{OSM_SOURCE} ({OSM_LICENCE}) {source.name}, imported {time.strftime('%Y-%m-%d')}",
+            meta=osm_metadata(source, directory, cfg.component),
+        )
+    except RoadImportError as exc:
+        raise OSMImportError(f"{source.name}: {exc}") from exc
     report = ImportReport(
         source=source.name,
-        ways_read=ways_read,
-        ways_drivable=len(ways),
+        ways_read=lines.ways_read,
+        ways_drivable=int(sum(lines.class_counts.values())),
         nodes=graph.n_nodes,
         edges=graph.n_edges,
-        edges_one_way=int(flag_arr[:, 0].sum()),
-        edges_maxspeed=int(flag_arr[:, 1].sum()),
-        dropped_outside_nodes=dropped_outside,
-        components=int(n_comp),
-        dropped_component_nodes=int(n - keep.sum()),
+        edges_one_way=built.edges_one_way,
+        edges_maxspeed=built.edges_maxspeed,
+        dropped_outside_nodes=built.dropped_outside_vertices,
+        components=built.components,
+        dropped_component_nodes=built.dropped_component_nodes,
         component_rule=cfg.component,
         seconds=time.perf_counter() - started,
     )
@@ -430,11 +433,11 @@ def build_road_graph(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: import an extract and write the graph (default ``geo_data/kendari_roads.npz``)."""
+    """Command line: import an extract and write the graph (default ``var/roads/network.npz``)."""
     parser = argparse.ArgumentParser(prog="python -m routing.osm_import", description=__doc__.splitlines()[0])
-    parser.add_argument("extract", type=Path, help=".osm XML extract (.osm.bz2 / .osm.gz also read)")
-    parser.add_argument("--out", type=Path, default=GEO_DATA_DIR / ROAD_GRAPH_FILE,
-                        help=f"output .npz (default: geo_data/{ROAD_GRAPH_FILE})")
+    parser.add_argument("extract", type=Path, help=".osm XML extract (.osm.bz2 / .osm.gz / .osm.pbf also read)")
+    parser.add_argument("--out", type=Path, default=VAR_DIR / "roads" / ROAD_GRAPH_FILE,
+                        help=f"output .npz (default: var/roads/{ROAD_GRAPH_FILE})")
     parser.add_argument("--no-clip", action="store_true", help="keep roads outside the city outline + buffer")
     args = parser.parse_args(argv)
     try:
@@ -444,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = save_graph(graph, args.out)
     print(report.summary())
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); source: {OSM_ATTRIBUTION}")
     return 0
 
 

@@ -18,15 +18,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
+from routing._errors import OffNetworkError
 from routing.config import RoutingConfig, load_config
+from routing.corrections import corrections_used
 from routing.graph import LEXI_SCALE, TIME_RESOLUTION_S, RoutingModel, TravelGraph
-from routing.snap import AUTO, LandArg, SnappedPoint, snap_many, snap_point
+from routing.snap import AUTO, LandArg, SnappedPoint, Snaps, snap_many, snap_point
+from routing.travel import partial_lonlat, same_segment_time
 from settings import ROOT_DIR
 
 CATALOG_FILE = ROOT_DIR / "incidents" / "catalog.json"
+#: scipy's marker for "no predecessor".
+NO_PREDECESSOR = -9999
 AVAILABLE = "available"
 _COORD_DIGITS = 6
 
@@ -73,8 +79,11 @@ class Candidate:
     """One unit's travel to the incident.
 
     ``eta_s`` and ``distance_m`` include both off-network legs; for a busy unit ``eta_s`` also
-    includes ``free_in_s``. A unit that cannot reach has ``reachable=False``, ``eta_s=None``
-    and a ``reason``.
+    includes ``free_in_s``. A unit that cannot reach has ``reachable=False``, ``eta_s=None``,
+    a ``reason`` and a ``reason_code`` (``"off_network"``, ``"boat_only"``,
+    ``"separate_land"``, ``"no_open_road"``, ``"beyond_limit"``).
+    ``snap`` says how the unit's position was joined to the network; ``corrections`` lists
+    the connectors (bridges, ferries) its drawn route uses.
     """
 
     unit_id: int | str
@@ -93,6 +102,14 @@ class Candidate:
     reason: str | None = None
     free_in_s: float | None = None
     route: Mapping[str, Any] | None = None
+    reason_code: str | None = None
+    snap: Mapping[str, Any] | None = None
+    corrections: tuple[Mapping[str, Any], ...] | None = None
+
+    @property
+    def off_road_m(self) -> float:
+        """Length of the unit's off-road leg (0 when it joined a road within the snapping limit)."""
+        return float((self.snap or {}).get("off_road_m") or 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (rounded: seconds to 0.1, metres to 1)."""
@@ -111,6 +128,10 @@ class Candidate:
             "free_in_s": None if self.free_in_s is None else round(self.free_in_s, 1),
             "reason": self.reason,
             "route": None if self.route is None else dict(self.route),
+            "reason_code": self.reason_code,
+            "off_road_m": round(self.off_road_m),
+            "snap": None if self.snap is None else dict(self.snap),
+            "corrections_used": None if self.corrections is None else [dict(c) for c in self.corrections],
         }
 
 
@@ -191,6 +212,13 @@ class Recommendation:
     candidates
         All available units of the plan's types, reachable ones by ``eta_s`` then the
         unreachable ones (with a reason).
+    access
+        ``"road"``, or ``"boat_only"`` when no road, bridge or ferry joins the incident's land
+        to the rest of the network (Pulau Bungkutoko without a ferry connector).
+    network
+        Source, licence and attribution of the network's data (shown with every ETA).
+    corrections
+        The corrections applied to the network (connectors, closures, speed factors).
     """
 
     incident_id: int | str | None
@@ -202,6 +230,9 @@ class Recommendation:
     unfilled: tuple[Unfilled, ...]
     substitutes: tuple[Substitute, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    access: str = "road"
+    network: Mapping[str, Any] = field(default_factory=dict)
+    corrections: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -217,8 +248,8 @@ class Recommendation:
             "incident": {
                 "lon": round(self.incident.lon, _COORD_DIGITS),
                 "lat": round(self.incident.lat, _COORD_DIGITS),
-                "snap_distance_m": round(self.incident.distance_m),
-                "snap_time_s": round(self.incident.time_s, 1),
+                "snap_distance_m": round(self.incident.distance_m) if np.isfinite(self.incident.distance_m) else None,
+                "snap_time_s": round(self.incident.leg_time_s, 1),
             },
             "complete": self.complete,
             "plan": [p.to_dict() for p in self.plan],
@@ -226,6 +257,11 @@ class Recommendation:
             "unfilled": [u.to_dict() for u in self.unfilled],
             "substitutes": [s.to_dict() for s in self.substitutes],
             "notes": list(self.notes),
+            "access": self.access,
+            "off_road_m": round(self.incident.off_road_m),
+            "snap": self.incident.to_dict(),
+            "network": dict(self.network),
+            "corrections": [dict(c) for c in self.corrections],
         }
 
 
@@ -254,28 +290,146 @@ def plan_from_catalog(incident_type: str, *, path: Path = CATALOG_FILE) -> tuple
 
 
 # -- the computation ------------------------------------------------------------------------
+def _weight(time_s: float, length_m: float) -> float:
+    """Lexicographic weight of a partial edge (whole centiseconds, whole decimetres)."""
+    return float(np.rint(time_s / TIME_RESOLUTION_S) * LEXI_SCALE + np.rint(length_m * 10.0))
+
+
+def _decode(weight: float) -> tuple[float, float]:
+    ticks = np.floor(weight / LEXI_SCALE)
+    return float(ticks * TIME_RESOLUTION_S), float((weight - ticks * LEXI_SCALE) / 10.0)
+
+
 @dataclass(frozen=True, eq=False)
 class _Run:
+    """One Dijkstra run towards the incident (reversed graph), from its joining ends."""
+
     dist_w: NDArray[np.float64]
     pred: NDArray[np.int32]
-    target: int
+    ends: Mapping[int, float]
 
 
-def _route_geojson(graph: TravelGraph, run: _Run, node: int, start: tuple[float, float],
-                   end: tuple[float, float]) -> dict[str, Any]:
-    """GeoJSON LineString from the unit's position along the shortest-path tree to the incident."""
-    path = [node]
-    pred = run.pred
-    while path[-1] != run.target:
-        path.append(int(pred[path[-1]]))
-    coords = np.concatenate([[start], graph.path_lonlat(path), [end]])
-    coords = np.round(coords, _COORD_DIGITS)
+def _incident_run(graph: TravelGraph, inc: SnappedPoint, limit_w: float) -> _Run:
+    """Weights from every node to the incident's joining point (partial edges as head starts)."""
+    ends: dict[int, float] = {}
+    for node, t, m in inc.inbound(graph):
+        w = _weight(t - inc.leg_time_s, m - inc.distance_m)
+        ends[node] = min(ends.get(node, np.inf), w)
+    if len(ends) == 1 and next(iter(ends.values())) == 0.0:
+        (node,) = ends
+        dist_w, pred = dijkstra(graph.lexi_rev, directed=True, indices=node, return_predecessors=True, limit=limit_w)
+        return _Run(dist_w, pred.astype(np.int32), ends)
+    n = graph.n_nodes
+    mat = graph.lexi_rev
+    nodes = np.array(list(ends), dtype=np.int64)
+    weights = np.maximum(np.array([ends[k] for k in nodes.tolist()]), 1.0)  # explicit zeros are no edge
+    indptr = np.concatenate([mat.indptr, [mat.indptr[-1] + nodes.size]])
+    indices = np.concatenate([mat.indices, nodes.astype(mat.indices.dtype)])
+    data = np.concatenate([mat.data, weights])
+    augmented = sp.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
+    dist_w, pred = dijkstra(augmented, directed=True, indices=n, return_predecessors=True, limit=limit_w)
+    pred = pred[:n].astype(np.int32)
+    pred[pred == n] = NO_PREDECESSOR
+    return _Run(dist_w[:n], pred, ends)
+
+
+def _unit_weights(graph: TravelGraph, snaps: Snaps, run: _Run,
+                  inc: SnappedPoint) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Per unit: the best weight to the incident (without the two straight legs) and the end node used.
+
+    The end is -2 when the unit reaches the incident along their shared segment.
+    """
+    count = len(snaps)
+    best = np.full(count, np.inf)
+    via = np.full(count, -1, dtype=np.int64)
+    if count == 0:
+        return best, via
+    ok = snaps.ok
+    node = np.where(ok, snaps.node, 0)
+    dist_w = run.dist_w
+    if snaps.kind is None:
+        best[ok] = dist_w[node[ok]]
+        via[ok] = node[ok]
+        return best, via
+    seg = np.array([k == "segment" for k in snaps.kind], dtype=bool) & ok
+    plain = ok & ~seg
+    best[plain] = dist_w[node[plain]]
+    via[plain] = node[plain]
+    for j in np.flatnonzero(seg).tolist():
+        point = snaps[j]
+        for end, t, m in point.outbound(graph):
+            w = _weight(t - point.leg_time_s, m - point.distance_m) + dist_w[end]
+            if w < best[j]:
+                best[j], via[j] = w, end
+        if inc.kind == "segment":
+            direct = same_segment_time(graph, point, inc)
+            if direct is not None and _weight(*direct) <= best[j]:
+                best[j], via[j] = _weight(*direct), -2
+    return best, via
+
+
+def _route_geojson(graph: TravelGraph, run: _Run, unit: SnappedPoint, via: int, inc: SnappedPoint,
+                   start: tuple[float, float], end: tuple[float, float]) -> tuple[dict[str, Any], list[int]]:
+    """GeoJSON LineString from the unit's position along the shortest-path tree to the incident.
+
+    Returns the line and the node path it follows.
+    """
+    parts: list[NDArray[np.float64]] = [np.array([start])]
+    path: list[int] = []
+    if via == -2:  # along the shared segment
+        parts += [partial_lonlat(graph, unit, unit.node)[:1], partial_lonlat(graph, inc, inc.node)[:1]]
+    else:
+        path = [via]
+        pred = run.pred
+        while pred[path[-1]] >= 0:
+            path.append(int(pred[path[-1]]))
+        parts += [partial_lonlat(graph, unit, via)[::-1], graph.path_lonlat(path), partial_lonlat(graph, inc, path[-1])]
+    parts.append(np.array([end]))
+    coords = np.round(np.concatenate(parts), _COORD_DIGITS)
     keep = np.ones(coords.shape[0], dtype=bool)
     keep[1:] = np.any(coords[1:] != coords[:-1], axis=1)
     coords = coords[keep]
     if coords.shape[0] == 1:
         coords = np.vstack([coords, coords])
-    return {"type": "LineString", "coordinates": coords.tolist()}
+    return {"type": "LineString", "coordinates": coords.tolist()}, path
+
+
+def _applied_corrections(graph: TravelGraph) -> tuple[Mapping[str, Any], ...]:
+    keys = ("kind", "name", "id", "origin", "source", "reason", "note", "starts_at", "ends_at", "factor",
+            "road_class")
+    return tuple({k: c[k] for k in keys if k in c} for c in graph.meta.get("corrections", []) if c.get("applied"))
+
+
+def _network_info(graph: TravelGraph) -> dict[str, Any]:
+    info = dict(graph.network_info)
+    return {"model": graph.model, "source": info.get("source", graph.source), "licence": info.get("licence"),
+            "attribution": info.get("attribution")}
+
+
+def _boat_only(graph: TravelGraph, incident: tuple[float, float], plan: Sequence[PlanItem],
+               units: Sequence[UnitPosition], incident_id: int | str | None, error: OffNetworkError) -> Recommendation:
+    """The answer for an incident on land that no road, bridge or ferry reaches."""
+    lon, lat = float(incident[0]), float(incident[1])
+    inc = SnappedPoint(lon, lat, -1, float(error.distance_m), 0.0, False, reason=str(error), kind="",
+                       reason_code="boat_only")
+    wanted = {p.unit_type for p in plan}
+    reason = "the incident is on land that no road, bridge or ferry reaches: reachable by boat only"
+    cands = tuple(
+        Candidate(u.unit_id, u.callsign, u.unit_type, u.agency_code, u.status, u.position_source, u.lon, u.lat,
+                  False, None, None, None, None, reason, reason_code="boat_only")
+        for u in sorted((u for u in units if u.status == AVAILABLE and u.unit_type in wanted),
+                        key=lambda u: str(u.unit_id))
+    )
+    unfilled = tuple(Unfilled(p.unit_type, p.unit_count, 0, f"{p.unit_type}: reachable by boat only")
+                     for p in plan)
+    fills = tuple(PlanFill(p.unit_type, p.unit_count, 0, (), tuple(c for c in cands if c.unit_type == p.unit_type))
+                  for p in plan)
+    return Recommendation(
+        incident_id=incident_id, routing_model=graph.model, routing_source=graph.source, incident=inc,
+        plan=fills, candidates=cands, unfilled=unfilled, substitutes=(),
+        notes=("reachable by boat only: no road, bridge or ferry connector reaches this land",),
+        access="boat_only", network=_network_info(graph), corrections=_applied_corrections(graph),
+    )
 
 
 def recommend(
@@ -295,7 +449,7 @@ def recommend(
     Parameters
     ----------
     graph
-        The travel graph (:func:`routing.graph.load_graph`).
+        The travel graph (:func:`routing.network.load_network`, corrections applied).
     incident
         ``(lon, lat)`` of the incident, EPSG:4326.
     plan
@@ -317,19 +471,26 @@ def recommend(
     Returns
     -------
     Recommendation
-        JSON-ready through :meth:`Recommendation.to_dict`.
+        JSON-ready through :meth:`Recommendation.to_dict`. An incident on land that nothing
+        reaches (an island without a ferry) gives ``access="boat_only"``, not an error.
 
     Raises
     ------
     OutsideServiceAreaError
-        The incident lies outside the city's land plus the service-area buffer.
+        The incident lies outside the city's land plus the service-area buffer (open water).
     OffNetworkError
-        The incident cannot be joined to the travel network.
+        The incident cannot be joined to the travel network (e.g. a graph without geography
+        and the incident far from it).
     """
     cfg = config or load_config()
     top_n = cfg.route_top_n if route_top_n is None else int(route_top_n)
     lon0, lat0 = float(incident[0]), float(incident[1])
-    inc = snap_point(graph, lon0, lat0, config=cfg, land=land, require_service_area=True)
+    try:
+        inc = snap_point(graph, lon0, lat0, config=cfg, land=land, require_service_area=True)
+    except OffNetworkError as exc:
+        if exc.reason_code == "boat_only":
+            return _boat_only(graph, incident, plan, units, incident_id, exc)
+        raise
 
     plan_types = [p.unit_type for p in plan]
     sub_types = {s for p in plan for s in p.substitutes}
@@ -339,18 +500,13 @@ def recommend(
     everyone = pool + [b.unit for b in busy_pool]
     notes: list[str] = []
 
-    limit_s = max(cfg.max_eta_s - inc.time_s, 0.0)
+    limit_s = max(cfg.max_eta_s - inc.leg_time_s, 0.0)
     limit_s = graph.lexi_limit_s(limit_s)
     limit_w = (np.floor(limit_s / TIME_RESOLUTION_S) + 1) * LEXI_SCALE
-    dist_w, pred = dijkstra(graph.lexi_rev, directed=True, indices=inc.node, return_predecessors=True,
-                            limit=limit_w)
-    run = _Run(dist_w, pred, inc.node)
+    run = _incident_run(graph, inc, limit_w)
 
     snaps = snap_many(graph, [u.lon for u in everyone], [u.lat for u in everyone], config=cfg, land=land)
-    node_w = np.full(len(everyone), np.inf)
-    if len(everyone):
-        ok_idx = np.flatnonzero(snaps.ok)
-        node_w[ok_idx] = dist_w[snaps.node[ok_idx]]
+    node_w, via = _unit_weights(graph, snaps, run, inc)
     # decode the lexicographic weights (exact: integers below 2**53, powers-of-two divisions)
     finite_w = np.where(np.isfinite(node_w), node_w, 0.0)
     ticks = np.floor(finite_w / LEXI_SCALE)
@@ -360,35 +516,48 @@ def recommend(
     ok_l = snaps.ok.tolist()
     node_l = snaps.node.tolist()
     snap_m_l = snaps.distance_m.tolist()
-    snap_s_l = snaps.time_s.tolist()
+    leg_s_l = (snaps.leg_s if snaps.leg_s is not None else snaps.time_s).tolist()
     reached_l = np.isfinite(node_w).tolist()
+    codes = snaps.reason_code or tuple(None for _ in range(len(snaps)))
+    infos = snaps.to_dicts()
     comp = graph.component
+    closures = any(c.get("kind") == "closure" and c.get("applied") for c in graph.meta.get("corrections", []))
     beyond = f"more than {cfg.max_eta_s / 60:.0f} min from the incident"
     apart = "no road or bridge connects the unit's position to the incident (separate land pieces)"
+    closed = "no open road connects the unit's position to the incident (roads closed)"
+    inc_leg_s, inc_leg_m = inc.leg_time_s, float(inc.distance_m)
 
     def candidate(j: int, free_in_s: float | None = None) -> Candidate:
         u = everyone[j]
         head = (u.unit_id, u.callsign, u.unit_type, u.agency_code, u.status, u.position_source, u.lon, u.lat)
         if not ok_l[j]:
+            code = codes[j] or "off_network"
             return Candidate(*head, False, None, None, None, None,
-                             f"position not on the travel network: {snaps.reason[j]}", free_in_s)
-        snap_m, snap_s = snap_m_l[j], snap_s_l[j]
+                             f"position not on the travel network: {snaps.reason[j]}", free_in_s,
+                             reason_code=code)
+        snap_m, snap_s = snap_m_l[j], leg_s_l[j]
+        info = infos[j]
         if not reached_l[j]:
             far = comp is not None and comp[node_l[j]] != comp[inc.node]
-            return Candidate(*head, False, None, None, snap_m, snap_s, apart if far else beyond, free_in_s)
-        travel = graph_t[j] + snap_s + inc.time_s
+            if far:
+                return Candidate(*head, False, None, None, snap_m, snap_s, apart, free_in_s,
+                                 reason_code="separate_land", snap=info)
+            text, code = (closed, "no_open_road") if closures else (beyond, "beyond_limit")
+            return Candidate(*head, False, None, None, snap_m, snap_s, text, free_in_s, reason_code=code, snap=info)
+        travel = graph_t[j] + snap_s + inc_leg_s
         if travel > cfg.max_eta_s:
-            return Candidate(*head, False, None, None, snap_m, snap_s, beyond, free_in_s)
-        return Candidate(*head, True, travel + (free_in_s or 0.0), graph_d[j] + snap_m + inc.distance_m,
-                         snap_m, snap_s, None, free_in_s)
+            return Candidate(*head, False, None, None, snap_m, snap_s, beyond, free_in_s,
+                             reason_code="beyond_limit", snap=info)
+        return Candidate(*head, True, travel + (free_in_s or 0.0), graph_d[j] + snap_m + inc_leg_m,
+                         snap_m, snap_s, None, free_in_s, snap=info)
 
     def rank_key(c: Candidate) -> tuple[float, float, str]:
         return (c.eta_s if c.eta_s is not None else np.inf,
                 c.distance_m if c.distance_m is not None else np.inf, str(c.unit_id))
 
     available = [candidate(j) for j in range(len(pool))]
-    pool_node = {u.unit_id: n for u, n in zip(pool, node_l)}
-    busy_node = {b.unit.unit_id: n for b, n in zip(busy_pool, node_l[len(pool):])}
+    pool_idx = {u.unit_id: j for j, u in enumerate(pool)}
+    busy_idx = {b.unit.unit_id: len(pool) + k for k, b in enumerate(busy_pool)}
     by_type: dict[str, list[Candidate]] = {}
     for c in sorted((c for c in available if c.reachable), key=rank_key):
         by_type.setdefault(c.unit_type, []).append(c)
@@ -407,7 +576,7 @@ def recommend(
     short = any(len(chosen) < item.unit_count for item, _, chosen in fills)
     busy_cands = [candidate(len(pool) + k, free_in_s=b.free_in_s) for k, b in enumerate(busy_pool)] if short else []
     offered: set[int | str] = set()
-    for item, ranked, chosen in fills:
+    for item, _ranked, chosen in fills:
         if len(chosen) >= item.unit_count:
             continue
         missing = item.unit_count - len(chosen)
@@ -436,8 +605,9 @@ def recommend(
     def with_route(c: Candidate, *, is_busy: bool = False) -> Candidate:
         if not c.reachable:
             return c
-        node = (busy_node if is_busy else pool_node)[c.unit_id]
-        return replace(c, route=_route_geojson(graph, run, node, (c.lon, c.lat), incident_pt))
+        j = (busy_idx if is_busy else pool_idx)[c.unit_id]
+        line, path = _route_geojson(graph, run, snaps[j], int(via[j]), inc, (c.lon, c.lat), incident_pt)
+        return replace(c, route=line, corrections=tuple(corrections_used(graph, path)))
 
     plan_out: list[PlanFill] = []
     routed_ids: dict[int | str, Candidate] = {}
@@ -457,9 +627,26 @@ def recommend(
     suitable = [routed_ids.get(c.unit_id, c) for c in available if c.unit_type in plan_type_set]
     reach = sorted((c for c in suitable if c.reachable), key=rank_key)
     unreach = sorted((c for c in suitable if not c.reachable), key=lambda c: str(c.unit_id))
-    if inc.distance_m > 0:
+    if inc.kind == "off_road":
+        notes.append(f"incident is off-road {inc.distance_m / 1000:.1f} km from the nearest road; "
+                     f"{inc.leg_time_s:.0f} s added for that leg at {cfg.off_road_speed_kmh:g} km/h")
+    elif inc.distance_m > 0:
         notes.append(f"incident is {inc.distance_m:.0f} m from the travel network; "
-                     f"{inc.time_s:.0f} s added for that leg")
+                     f"{inc.leg_time_s:.0f} s added for that leg")
+    if inc.moved_m > 0:
+        notes.append(f"incident position lies in the water; routed from the nearest land, {inc.moved_m:.0f} m away")
+    seen: set[str] = set()
+    for c in [c for _, _, chosen in fills for c in chosen]:
+        for used_c in routed_ids.get(c.unit_id, c).corrections or ():
+            name = str(used_c.get("name"))
+            if name not in seen:
+                seen.add(name)
+                notes.append(f"route of {c.callsign} uses {name} ({used_c.get('kind')} from the network "
+                             f"corrections, not from the road data)")
+    access = "road"
+    if comp is not None and inc.node >= 0 and comp[inc.node] != 0:
+        access = "boat_only"
+        notes.append("reachable by boat only: no road, bridge or ferry connector joins this land to the mainland")
     if graph.model == "approximate":
         notes.append("approximate network (land lattice + bridges): no road data loaded; ETAs are estimates")
     return Recommendation(
@@ -472,4 +659,7 @@ def recommend(
         unfilled=tuple(unfilled),
         substitutes=tuple(substitutes),
         notes=tuple(notes),
+        access=access,
+        network=_network_info(graph),
+        corrections=_applied_corrections(graph),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 import shapely
+import shapely.ops
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
@@ -19,9 +20,10 @@ from shapely.geometry.base import BaseGeometry
 
 from routing._errors import UnreachableError
 from routing._land import land_utm, unproject
+from routing._proj import to_lonlat
 from routing.config import RoutingConfig, load_config
 from routing.graph import RoutingModel, TravelGraph
-from routing.snap import AUTO, LandArg, SnappedPoint, Snaps, snap_point
+from routing.snap import AUTO, LandArg, SnappedPoint, Snaps, node_point, snap_point
 
 #: scipy's marker for "no predecessor".
 NO_PREDECESSOR = -9999
@@ -57,26 +59,40 @@ class TravelTimes:
 
 
 def _source_nodes(
-    graph: TravelGraph, sources: ArrayLike | Snaps | Sequence[SnappedPoint]
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Node ids and start offsets (off-network leg times) of the sources."""
+    graph: TravelGraph, sources: ArrayLike | Snaps | Sequence[SnappedPoint], *, reverse: bool = False
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+    """Start nodes, their offsets (seconds) and the index of the source each belongs to.
+
+    A point joined to a segment starts from both ends of it (with the partial edge time),
+    in the direction of travel: away from the point, or (``reverse``) towards it.
+    """
+    points: list[SnappedPoint]
     if isinstance(sources, Snaps):
         if not sources.ok.all():
             bad = int(np.flatnonzero(~sources.ok)[0])
             raise UnreachableError(f"source {bad} is not on the network: {sources.reason[bad]}")
-        return sources.node.astype(np.int64), sources.time_s.astype(np.float64)
-    items = list(sources) if not isinstance(sources, np.ndarray) else None
-    if items is not None and items and isinstance(items[0], SnappedPoint):
-        snapped: list[SnappedPoint] = items  # type: ignore[assignment]
-        for j, s in enumerate(snapped):
-            if not s.ok:
-                raise UnreachableError(f"source {j} is not on the network: {s.reason}")
-        return (np.array([s.node for s in snapped], dtype=np.int64),
-                np.array([s.time_s for s in snapped], dtype=np.float64))
-    nodes = np.atleast_1d(np.asarray(sources, dtype=np.int64))
-    if nodes.size and (nodes.min() < 0 or nodes.max() >= graph.n_nodes):
-        raise ValueError("source node id out of range")
-    return nodes, np.zeros(nodes.size)
+        points = list(sources)
+    else:
+        items: list[object] | None = list(sources) if not isinstance(sources, np.ndarray) else None  # type: ignore[arg-type]
+        if not items or not isinstance(items[0], SnappedPoint):
+            nodes = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+            if nodes.size and (nodes.min() < 0 or nodes.max() >= graph.n_nodes):
+                raise ValueError("source node id out of range")
+            return nodes, np.zeros(nodes.size), np.arange(nodes.size, dtype=np.int64)
+        points = [p for p in items if isinstance(p, SnappedPoint)]
+    out_n: list[int] = []
+    out_t: list[float] = []
+    owner: list[int] = []
+    for j, s in enumerate(points):
+        if not s.ok:
+            raise UnreachableError(f"source {j} is not on the network: {s.reason}")
+        ends = s.inbound(graph) if reverse else s.outbound(graph)
+        for node, t, _ in ends:
+            out_n.append(node)
+            out_t.append(t)
+            owner.append(j)
+    return (np.array(out_n, dtype=np.int64), np.array(out_t, dtype=np.float64),
+            np.array(owner, dtype=np.int64))
 
 
 def _roots(pred: NDArray[np.int32], start: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -116,7 +132,7 @@ def travel_times_from(
     -------
     TravelTimes
     """
-    nodes, offsets = _source_nodes(graph, sources)
+    nodes, offsets, owner = _source_nodes(graph, sources, reverse=reverse)
     n = graph.n_nodes
     if nodes.size == 0:
         return TravelTimes(graph.model, np.full(n, np.inf), np.full(n, -1, dtype=np.int64),
@@ -128,7 +144,7 @@ def travel_times_from(
         dist, pred, src = dijkstra(matrix, directed=True, indices=uniq, return_predecessors=True,
                                    limit=limit, min_only=True)
         index_of = np.full(n, -1, dtype=np.int64)
-        index_of[uniq] = first
+        index_of[uniq] = owner[first]
         nearest = np.where(src >= 0, index_of[np.maximum(src, 0)], -1)
         return TravelTimes(graph.model, dist, nearest, pred.astype(np.int32), reverse)
     # different head starts: a virtual super-source joined to each source by its offset
@@ -147,7 +163,7 @@ def travel_times_from(
     is_source[nodes[chosen]] = True
     roots = _roots(pred, is_source)
     index_of = np.full(n, -1, dtype=np.int64)
-    index_of[nodes[chosen]] = chosen
+    index_of[nodes[chosen]] = owner[chosen]
     nearest = np.where((roots >= 0) & np.isfinite(dist), index_of[np.maximum(roots, 0)], -1)
     return TravelTimes(graph.model, dist, nearest, pred.astype(np.int32), reverse)
 
@@ -229,7 +245,7 @@ def isochrones(
             parts.append(shapely.buffer(shapely.linestrings(coords), buffer_m, quad_segs=4))
         if previous is not None:  # what was reached earlier stays reached: areas nest
             parts.append(np.array([previous]))
-        area = shapely.union_all(np.concatenate(parts))
+        area = shapely.union_all(np.concatenate(parts))  # type: ignore[arg-type]
         if land is not None:
             area = shapely.intersection(area, land)
         previous = shapely.make_valid(area)
@@ -267,10 +283,51 @@ def _snap(graph: TravelGraph, where: int | tuple[float, float] | SnappedPoint, c
     if isinstance(where, SnappedPoint):
         return where
     if isinstance(where, (int, np.integer)):
-        node = int(where)
-        return SnappedPoint(float(graph.lon[node]), float(graph.lat[node]), node, 0.0, 0.0, True)
+        return node_point(graph, int(where))
     lon, lat = where
     return snap_point(graph, float(lon), float(lat), config=cfg, land=land, require_service_area=False)
+
+
+def partial_lonlat(graph: TravelGraph, point: SnappedPoint, end: int) -> NDArray[np.float64]:
+    """Coordinates (EPSG:4326) along a segment snap's segment, from its joining point to ``end``.
+
+    ``end`` is ``point.node`` or ``point.node_b``; for other snaps the joining point alone.
+    """
+    join = np.array([[point.join_lon if point.join_lon is not None else point.lon,
+                      point.join_lat if point.join_lat is not None else point.lat]])
+    if point.kind != "segment":
+        return join
+    edge, reversed_ = (point.edge_fwd, False) if point.edge_fwd >= 0 else (point.edge_bwd, True)
+    line = LineString(graph.edge_line_utm(edge))
+    # positions along `line`, which runs node -> node_b (or node_b -> node when reversed)
+    at = point.fraction if not reversed_ else 1.0 - point.fraction
+    to_b = end == point.node_b
+    target = (1.0 if to_b else 0.0) if not reversed_ else (0.0 if to_b else 1.0)
+    piece = shapely.ops.substring(line, at, target, normalized=True)
+    coords = np.asarray(piece.coords if piece.geom_type == "LineString" else [piece.coords[0]], dtype=np.float64)
+    lon, lat = to_lonlat(coords[:, 0], coords[:, 1])
+    out = np.column_stack([lon, lat])
+    out[0] = join[0]
+    return out
+
+
+def same_segment_time(graph: TravelGraph, origin: SnappedPoint, dest: SnappedPoint) -> tuple[float, float] | None:
+    """Time and length along one segment when both points are joined to it and its direction allows.
+
+    Returns ``None`` when they are not on the same segment or a one-way street forbids it.
+    """
+    if origin.kind != "segment" or dest.kind != "segment":
+        return None
+    if {origin.node, origin.node_b} != {dest.node, dest.node_b}:
+        return None
+    # positions from origin.node towards origin.node_b
+    p0 = origin.fraction
+    p1 = dest.fraction if dest.node == origin.node else 1.0 - dest.fraction
+    edge = origin.edge_fwd if p1 >= p0 else origin.edge_bwd
+    if edge < 0:
+        return None
+    share = abs(p1 - p0)
+    return share * float(graph.time_s[edge]), share * float(graph.length_m[edge])
 
 
 def route(
@@ -281,7 +338,10 @@ def route(
     config: RoutingConfig | None = None,
     land: LandArg = AUTO,
 ) -> Route:
-    """The quickest route from ``origin`` to ``dest`` (node ids or lon/lat points).
+    """The quickest route from ``origin`` to ``dest`` (node ids, lon/lat points or snapped points).
+
+    Points joined to a road segment leave and arrive along it (partial edges, in the allowed
+    direction).
 
     Raises
     ------
@@ -293,30 +353,49 @@ def route(
     cfg = config or load_config()
     o = _snap(graph, origin, cfg, land)
     d = _snap(graph, dest, cfg, land)
-    dist, pred = dijkstra(graph.times, directed=True, indices=o.node, return_predecessors=True)
-    if not np.isfinite(dist[d.node]):
+    tt = travel_times_from(graph, [o])
+    best_t, best_m, best_end = np.inf, np.inf, -1
+    for node, t_in, m_in in d.inbound(graph):
+        total = float(tt.time_s[node]) + t_in
+        if total < best_t:
+            best_t, best_end = total, node
+            best_m = m_in
+    direct = same_segment_time(graph, o, d)
+    if direct is not None and direct[0] + o.leg_time_s + d.leg_time_s <= best_t:
+        line = np.concatenate([[[o.lon, o.lat]], partial_lonlat(graph, o, o.node)[:1],
+                               partial_lonlat(graph, d, d.node)[:1], [[d.lon, d.lat]]])
+        return Route(model=graph.model, nodes=(), eta_s=direct[0] + o.leg_time_s + d.leg_time_s,
+                     distance_m=direct[1] + o.distance_m + d.distance_m,
+                     geometry=LineString(_dedupe(line)), origin=o, destination=d)
+    if not np.isfinite(best_t):
         raise UnreachableError(
             f"no road or bridge connects ({o.lon:.5f}, {o.lat:.5f}) to ({d.lon:.5f}, {d.lat:.5f})"
         )
-    path = [d.node]
-    while path[-1] != o.node:
-        path.append(int(pred[path[-1]]))
+    path = [best_end]
+    while tt.predecessors[path[-1]] >= 0:
+        path.append(int(tt.predecessors[path[-1]]))
     path.reverse()
-    coords = graph.path_lonlat(path)
-    pieces = [coords]
-    if o.distance_m > 0:
-        pieces.insert(0, np.array([[o.lon, o.lat]]))
-    if d.distance_m > 0:
-        pieces.append(np.array([[d.lon, d.lat]]))
-    line = np.concatenate(pieces)
-    if line.shape[0] == 1:
-        line = np.vstack([line, line])
+    start = path[0]
+    out_m = next(m for n, _, m in o.outbound(graph) if n == start)
+    pieces = [np.array([[o.lon, o.lat]]), partial_lonlat(graph, o, start)[::-1], graph.path_lonlat(path),
+              partial_lonlat(graph, d, best_end), np.array([[d.lon, d.lat]])]
+    line = _dedupe(np.concatenate(pieces))
     return Route(
         model=graph.model,
         nodes=tuple(path),
-        eta_s=float(dist[d.node]) + o.time_s + d.time_s,
-        distance_m=graph.path_length_m(path) + o.distance_m + d.distance_m,
+        eta_s=best_t,
+        distance_m=graph.path_length_m(path) + out_m + best_m,
         geometry=LineString(line),
         origin=o,
         destination=d,
     )
+
+
+def _dedupe(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Drop consecutive repeated points; a single point is doubled (a valid LineString)."""
+    keep = np.ones(coords.shape[0], dtype=bool)
+    keep[1:] = np.any(np.abs(coords[1:] - coords[:-1]) > 1e-12, axis=1)
+    out = coords[keep]
+    if out.shape[0] == 1:
+        out = np.vstack([out, out])
+    return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import shapely
@@ -55,7 +57,7 @@ def test_bridge_is_placed_where_the_shores_are_nearest(approx: TravelGraph) -> N
     # derived from the polygons: each end lies on its kelurahan's outline
     kel = kelurahan()
     for name, end in (("Kandai", a), ("Lapulu", b)):
-        poly = project(kel[kel["nama"] == name].geometry.iloc[0])
+        poly: Any = project(kel[kel["nama"] == name].geometry.iloc[0])
         assert poly.exterior.distance(end) < 1.0 if poly.geom_type == "Polygon" else poly.boundary.distance(end) < 1.0
     # and the gap between them is water
     mid = shapely.Point((a.x + b.x) / 2, (a.y + b.y) / 2)
@@ -72,7 +74,8 @@ def test_lattice_edges_stay_on_land(approx: TravelGraph) -> None:
     lattice = (approx.edge_src < first_connector_node) & (approx.indices < first_connector_node)
     s, d = approx.edge_src[lattice], approx.indices[lattice]
     lines = shapely.linestrings(
-        np.stack([np.column_stack([approx.x_m[s], approx.y_m[s]]), np.column_stack([approx.x_m[d], approx.y_m[d]])], axis=1)
+        np.stack([np.column_stack([approx.x_m[s], approx.y_m[s]]),
+                  np.column_stack([approx.x_m[d], approx.y_m[d]])], axis=1)
     )
     land = land_utm()
     shapely.prepare(land)
@@ -117,7 +120,7 @@ def test_kandai_reaches_lapulu_before_central_poasia(approx: TravelGraph) -> Non
 def test_the_bay_overrules_straight_line_distance(approx: TravelGraph) -> None:
     """Sanua (north shore) is nearer to Puday as the crow flies, Rahandouna is nearer by land."""
     puday, sanua, rahandouna = _kel_point("Puday"), _kel_point("Sanua"), _kel_point("Rahandouna")
-    pts = project(shapely.MultiPoint([puday, sanua, rahandouna])).geoms
+    pts = project(shapely.MultiPoint([puday, sanua, rahandouna])).geoms  # type: ignore[attr-defined]
     assert pts[0].distance(pts[1]) < pts[0].distance(pts[2])
     units = [UnitPosition(1, "AMB-SANUA", "ambulance", "PSC119", "available", *sanua, "station"),
              UnitPosition(2, "AMB-RAHAN", "ambulance", "PSC119", "available", *rahandouna, "station")]
@@ -143,10 +146,10 @@ def test_no_route_crosses_open_water(approx: TravelGraph) -> None:
     mainland = np.flatnonzero(approx.component == 0)
     rng = np.random.default_rng(8)
     crossings = 0
-    pairs = [(_kel_point("Kandai"), _kel_point("Lapulu")), (_kel_point("Mata"), _kel_point("Talia"))]
+    pairs: list[Any] = [(_kel_point("Kandai"), _kel_point("Lapulu")), (_kel_point("Mata"), _kel_point("Talia"))]
     pairs += [tuple((float(approx.lon[n]), float(approx.lat[n])) for n in rng.choice(mainland, 2)) for _ in range(25)]
     for origin, dest in pairs:
-        r = route(approx, origin, dest)  # type: ignore[arg-type]
+        r = route(approx, origin, dest)
         line = project(r.geometry)
         off_bridge = line.difference(bridge)
         assert land.covers(off_bridge), f"route {origin} -> {dest} leaves the land"

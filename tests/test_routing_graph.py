@@ -12,7 +12,8 @@ import pytest
 from routing._errors import GraphFormatError, RoutingConfigError
 from routing._synthetic import road_like_graph
 from routing.config import CONFIG_FILE, load_config, parse_config
-from routing.graph import ROAD_GRAPH_FILE, TravelGraph, load_graph, read_graph, save_graph
+from routing.graph import ROAD_GRAPH_FILE, TravelGraph, read_graph, save_graph
+from routing.network import NetworkCache, load_network
 from settings import GEO_DATA_DIR
 
 
@@ -105,30 +106,22 @@ def test_read_graph_refuses_bad_files(tmp_path: Path) -> None:
 
 def test_load_graph_prefers_the_road_graph(tmp_path: Path) -> None:
     save_graph(road_like_graph(300, seed=1), tmp_path / ROAD_GRAPH_FILE)
-    load_graph.cache_clear()
-    try:
-        g = load_graph(tmp_path, cache_dir=None)
-        assert g.model == "road"
-        assert load_graph(tmp_path, cache_dir=None) is g  # cached: one graph per process
-    finally:
-        load_graph.cache_clear()
+    holder = NetworkCache(GEO_DATA_DIR, cache_dir=None)
+    g = holder.get(roads_path=tmp_path / ROAD_GRAPH_FILE)
+    assert g.model == "road"
+    assert holder.get(roads_path=tmp_path / ROAD_GRAPH_FILE) is g  # cached: one graph per process
 
 
 def test_load_graph_builds_and_caches_the_approximate_network(tmp_path: Path) -> None:
-    load_graph.cache_clear()
-    try:
-        g = load_graph(GEO_DATA_DIR, cache_dir=tmp_path)
-        assert g.model == "approximate"
-        cached = list(tmp_path.glob("approximate-*.npz"))
-        assert len(cached) == 1
-        load_graph.cache_clear()
-        started = time.perf_counter()
-        again = load_graph(GEO_DATA_DIR, cache_dir=tmp_path)
-        assert time.perf_counter() - started < 1.0
-        assert again.n_nodes == g.n_nodes and np.array_equal(again.time_s, g.time_s)
-        assert again.meta["connectors"][0]["name"] == "Jembatan Teluk Kendari"
-    finally:
-        load_graph.cache_clear()
+    g = load_network(GEO_DATA_DIR, cache_dir=tmp_path)
+    assert g.model == "approximate"
+    cached = list(tmp_path.glob("approximate-*.npz"))
+    assert len(cached) == 1
+    started = time.perf_counter()
+    again = load_network(GEO_DATA_DIR, cache_dir=tmp_path)
+    assert time.perf_counter() - started < 1.0
+    assert again.n_nodes == g.n_nodes and np.array_equal(again.time_s, g.time_s)
+    assert again.meta["connectors"][0]["name"] == "Jembatan Teluk Kendari"
 
 
 def test_routing_imports_without_dash() -> None:

@@ -11,7 +11,14 @@ import pytest
 from routing._errors import OSMImportError
 from routing.config import load_config
 from routing.graph import TravelGraph, read_graph
-from routing.osm_import import build_road_graph, is_drivable, main, oneway_direction, parse_maxspeed
+from routing.osm_import import (
+    ImportReport,
+    build_road_graph,
+    is_drivable,
+    main,
+    oneway_direction,
+    parse_maxspeed,
+)
 
 FIXTURE = Path(__file__).parent / "input_data" / "kendari_small.osm"
 # fixture node coordinates (lon, lat) by OSM id
@@ -40,7 +47,7 @@ def _edge(g: TravelGraph, a: int, b: int) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def small() -> tuple[TravelGraph, object]:
+def small() -> tuple[TravelGraph, ImportReport]:
     """The fixture imported with long edges allowed (junction nodes only)."""
     return build_road_graph(FIXTURE, config=load_config().with_overrides(max_edge_m=1000))
 
@@ -82,7 +89,7 @@ def test_is_drivable() -> None:
     assert not is_drivable({"highway": "residential", "motor_vehicle": "no"}, cfg)
 
 
-def test_import_keeps_the_drivable_strongly_connected_block(small: tuple[TravelGraph, object]) -> None:
+def test_import_keeps_the_drivable_strongly_connected_block(small: tuple[TravelGraph, ImportReport]) -> None:
     g, report = small
     kept = {osm for osm in OSM_NODES if _node(g, osm) is not None}
     # junctions of the block and the emergency gate; 14 is only a shape node (inside edge 2-3)
@@ -93,14 +100,14 @@ def test_import_keeps_the_drivable_strongly_connected_block(small: tuple[TravelG
     assert report.components >= 3
 
 
-def test_one_way_streets(small: tuple[TravelGraph, object]) -> None:
+def test_one_way_streets(small: tuple[TravelGraph, ImportReport]) -> None:
     g, _ = small
     assert _edge(g, 2, 6) is not None and _edge(g, 6, 2) is None  # oneway=yes
     assert _edge(g, 7, 3) is not None and _edge(g, 3, 7) is None  # oneway=-1
     assert _edge(g, 1, 2) is not None and _edge(g, 2, 1) is not None  # two-way primary
 
 
-def test_speeds_from_maxspeed_and_class_defaults(small: tuple[TravelGraph, object]) -> None:
+def test_speeds_from_maxspeed_and_class_defaults(small: tuple[TravelGraph, ImportReport]) -> None:
     g, _ = small
     cfg = load_config()
 
@@ -117,13 +124,13 @@ def test_speeds_from_maxspeed_and_class_defaults(small: tuple[TravelGraph, objec
     assert e is not None and g.length_m[e] == pytest.approx(199.7, abs=1.0)
 
 
-def test_footway_and_excluded_ways_carry_no_edge(small: tuple[TravelGraph, object]) -> None:
+def test_footway_and_excluded_ways_carry_no_edge(small: tuple[TravelGraph, ImportReport]) -> None:
     g, _ = small
     for osm in (8, 9, 22, 23, 20, 21, 11, 12):
         assert _node(g, osm) is None, osm
 
 
-def test_edge_shape_keeps_intermediate_nodes(small: tuple[TravelGraph, object]) -> None:
+def test_edge_shape_keeps_intermediate_nodes(small: tuple[TravelGraph, ImportReport]) -> None:
     g, _ = small
     u, v = _node(g, 2), _node(g, 3)
     assert u is not None and v is not None
@@ -147,7 +154,7 @@ def test_weak_component_rule_keeps_the_one_way_dead_end() -> None:
     assert report.component_rule == "weak"
 
 
-def test_compressed_extract_reads_the_same(tmp_path: Path, small: tuple[TravelGraph, object]) -> None:
+def test_compressed_extract_reads_the_same(tmp_path: Path, small: tuple[TravelGraph, ImportReport]) -> None:
     packed = tmp_path / "kendari_small.osm.bz2"
     packed.write_bytes(bz2.compress(FIXTURE.read_bytes()))
     g, _ = build_road_graph(packed, config=load_config().with_overrides(max_edge_m=1000))

@@ -51,7 +51,7 @@ def test_structure_fire_plan_asks_for_two_engines_and_an_ambulance() -> None:
 
 
 def test_ranking_equals_brute_force_per_unit(road: TravelGraph) -> None:
-    g = nx.DiGraph()
+    g: nx.DiGraph[int] = nx.DiGraph()
     g.add_weighted_edges_from(zip(road.edge_src.tolist(), road.indices.tolist(), road.time_s.tolist()), weight="t")
     for u, v, e in zip(road.edge_src.tolist(), road.indices.tolist(), road.length_m.tolist()):
         g[u][v]["m"] = e
@@ -63,7 +63,7 @@ def test_ranking_equals_brute_force_per_unit(road: TravelGraph) -> None:
         rec = recommend(road, incident, [PlanItem("ambulance", 3)], units, route_top_n=3)
         # distance: the shortest among the quickest paths (several paths may tie on time)
         to_incident = nx.single_source_dijkstra_path_length(g.reverse(copy=False), node, weight="t")
-        tight = nx.DiGraph()
+        tight: nx.DiGraph[int] = nx.DiGraph()
         tight.add_nodes_from(g)
         tight.add_edges_from((u, v, d) for u, v, d in g.edges(data=True)
                              if abs(to_incident[u] - d["t"] - to_incident[v]) < 1e-6)
@@ -89,14 +89,15 @@ def test_routes_only_for_the_top_units_and_from_unit_to_incident(road: TravelGra
     routed = [c for c in rec.candidates if c.route is not None]
     assert len(routed) == 4  # top 2 fire engines + top 2 ambulances
     for c in routed:
-        coords = c.route["coordinates"]  # type: ignore[index]
-        assert c.route["type"] == "LineString"  # type: ignore[index]
+        assert c.route is not None
+        coords = c.route["coordinates"]
+        assert c.route["type"] == "LineString"
         assert coords[0] == pytest.approx([c.lon, c.lat], abs=1e-6)
         assert coords[-1] == pytest.approx(list(incident), abs=1e-6)
     engines = rec.plan[0]
     assert engines.required == 2 and engines.filled == 2 and len(engines.selected) == 2
     etas = [c.eta_s for c in rec.candidates]
-    assert etas == sorted(etas)
+    assert etas == sorted(etas)  # type: ignore[type-var]
 
 
 def test_plan_that_cannot_be_filled_says_so_and_offers_substitutes(road: TravelGraph) -> None:
@@ -127,7 +128,7 @@ def test_plan_that_cannot_be_filled_says_so_and_offers_substitutes(road: TravelG
     assert offers == {("substitute_type", 3), ("substitute_type", 4), ("busy_unit", 7)}
     busy_offer = next(s.candidate for s in rec.substitutes if s.kind == "busy_unit")
     assert busy_offer.free_in_s == 600.0 and busy_offer.eta_s is not None and busy_offer.eta_s > 600.0
-    assert [s.candidate.eta_s for s in rec.substitutes] == sorted(s.candidate.eta_s for s in rec.substitutes)
+    assert [s.candidate.eta_s for s in rec.substitutes] == sorted(s.candidate.eta_s for s in rec.substitutes)  # type: ignore[type-var]
     # the out-of-service engine and the police patrol are not candidates
     assert {c.unit_id for c in rec.candidates} == {1, 5}
 

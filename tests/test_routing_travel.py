@@ -24,7 +24,7 @@ def road() -> TravelGraph:
 
 @pytest.fixture(scope="module")
 def nxg(road: TravelGraph) -> nx.DiGraph:
-    g = nx.DiGraph()
+    g: nx.DiGraph[int] = nx.DiGraph()
     g.add_nodes_from(range(road.n_nodes))
     g.add_weighted_edges_from(zip(road.edge_src.tolist(), road.indices.tolist(), road.time_s.tolist()))
     return g
