@@ -145,7 +145,7 @@ def create_server(config: Settings | Mapping[str, Any] | None = None) -> flask.F
 # --- command line -------------------------------------------------------------------------
 def prepare_database(settings: Settings) -> tuple[str, Any]:
     """Resolve the database (embedded cluster unless DATABASE_URL), migrate, load reference data."""
-    from store import bootstrap
+    from services import bootstrap
     from store.cluster import EmbeddedCluster
 
     cluster = None

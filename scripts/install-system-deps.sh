@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages the app needs (PostgreSQL + PostGIS [+ pgRouting]) and,
-# with --test, Chromium for the browser tests. Skips what is already there. Uses sudo when not root.
+# with --test, Chromium for the browser tests; with --ha, pg_auto_failover (make ha-demo / ha-test).
+# Skips what is already there. Uses sudo when not root.
 set -euo pipefail
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_ha=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    --ha) want_ha=1 ;;
+  esac
+done
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
@@ -31,6 +38,10 @@ apt_install "postgresql-${pgver}-postgis-3" "postgresql-${pgver}-pgrouting"
 # python3 -m venv needs python3-venv on Debian's own Python.
 if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
   apt_install python3-venv
+fi
+
+if [ $want_ha -eq 1 ]; then
+  apt_install "postgresql-${pgver}-auto-failover"
 fi
 
 if [ $want_test -eq 1 ]; then

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import pwd
 import secrets
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,8 @@ PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 DB_NAME = "kendari112"
 SUPERUSER = "postgres"
 START_TIMEOUT_S = 60
+
+log = logging.getLogger(__name__)
 
 
 def find_pg_bindir(*, candidates: list[str] | None = None, require_postgis: bool = True) -> Path:
@@ -153,7 +158,34 @@ class EmbeddedCluster:
     def is_running(self) -> bool:
         if not self.initialised:
             return False
-        return self._run(["pg_ctl", "-D", str(self.pgdata), "status"]).returncode == 0
+        return self.postmaster_pid() is not None
+
+    def _clear_stale_pid_file(self, *, wait_s: float = 10.0) -> None:
+        """Remove ``postmaster.pid`` left by a postmaster that died (killed, crashed) once none of
+        its processes is attached to its shared memory any more.
+
+        PostgreSQL refuses to start while the PID in that file exists, and a killed postmaster can
+        stay a zombie when no init process reaps it (containers).
+        """
+        pidfile = self.pgdata / "postmaster.pid"
+        if not pidfile.exists() or self.postmaster_pid() is not None:
+            return
+        try:
+            lines = pidfile.read_text().splitlines()
+        except OSError:
+            return
+        shm = lines[6].split() if len(lines) > 6 else []
+        shmid = int(shm[1]) if len(shm) == 2 and shm[1].isdigit() else None
+        deadline = time.monotonic() + wait_s
+        while shmid is not None and _shm_attached(shmid) > 0:
+            if time.monotonic() > deadline:
+                raise EmbeddedClusterError(
+                    "processes of the previous PostgreSQL server are still running; stop them first")
+            time.sleep(0.05)
+        pidfile.unlink(missing_ok=True)
+        for lock in self.socket_dir.glob(".s.PGSQL.*.lock"):   # same check on the socket's lock file
+            if _live_pid_in(lock) is None:
+                lock.unlink(missing_ok=True)
 
     def init(self) -> None:
         """Create the cluster (``initdb``) with a random superuser password kept in ``password``."""
@@ -183,6 +215,7 @@ class EmbeddedCluster:
         """Start the server on loopback; raise a clear error when the port is taken."""
         if self.is_running():
             return
+        self._clear_stale_pid_file()
         if port_in_use(self.host, self.port):
             raise EmbeddedClusterError(
                 f"port {self.port} on {self.host} is already in use by another program: "
@@ -218,18 +251,144 @@ class EmbeddedCluster:
         )
 
     def ensure(self, dbname: str = DB_NAME) -> str:
-        """Create (first run) and start the cluster, create ``dbname`` with PostGIS; return its URL."""
+        """Create (first run) and start the cluster, create ``dbname`` with PostGIS; return its
+        superuser URL."""
         if not self.initialised:
             self.init()
         self.start()
         ensure_database(self.url("postgres"), dbname)
         return self.url(dbname)
 
+    def role_url(self, role: str, dbname: str = DB_NAME) -> str:
+        """URL of ``dbname`` as ``role`` (password from this cluster's ``<role>.password``)."""
+        from store import roles
+
+        password = roles.read_secret(roles.secret_file(self.data_dir, role))
+        return roles.with_credentials(self.url(dbname), role, password)
+
+    def ensure_owned(self, dbname: str = DB_NAME) -> str:
+        """Like :meth:`ensure`, then make ``k112_owner`` own ``dbname`` (PostGIS installed by the
+        superuser) and create the login roles ``k112_owner`` and ``k112_app`` with random passwords
+        kept in this directory (mode 0600). Returns the owner's URL, for migrations and seeding.
+        """
+        from store import roles
+
+        super_url = self.ensure(dbname)
+        with psycopg.connect(super_url, autocommit=True) as conn:
+            with conn.cursor() as cur:
+                for role in (roles.OWNER_ROLE, roles.APP_ROLE):
+                    path = roles.secret_file(self.data_dir, role)
+                    fresh = not path.exists()
+                    password = roles.read_secret(path)
+                    if fresh or not roles.role_exists(cur, role) or not roles.can_login(
+                            self.role_url(role, dbname)):
+                        roles.ensure_login_role(cur, role, password)
+                cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            with conn.transaction():
+                roles.make_owner(conn, roles.OWNER_ROLE)
+        return self.role_url(roles.OWNER_ROLE, dbname)
+
+    def postmaster_pid(self) -> int | None:
+        """PID of the running postmaster (from ``postmaster.pid``), or None when none runs."""
+        return _live_pid_in(self.pgdata / "postmaster.pid")
+
     def _log_tail(self) -> str:
         try:
             return self.log_file.read_text(errors="replace")[-2000:]
         except OSError:
             return ""
+
+
+def _live_pid_in(path: Path) -> int | None:
+    """The PID on the first line of ``path`` if that process runs (a zombie does not), else None."""
+    try:
+        pid = int(path.read_text().split("\n", 1)[0].strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    try:  # a zombie (killed, not yet reaped) is not running
+        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+            return None
+    except (OSError, IndexError):
+        pass
+    return pid
+
+
+def supervise(cluster: EmbeddedCluster, stop: threading.Event, *,
+              on_restart: Callable[[int], None] | None = None, interval_s: float = 0.5) -> int:
+    """Keep ``cluster``'s postmaster running until ``stop`` is set; return how many restarts.
+
+    Checks every ``interval_s`` whether the postmaster process is alive; when it died (killed,
+    crashed, OOM) it is started again (PostgreSQL replays its WAL: committed data is kept). Each
+    restart is logged and counted; ``on_restart(count)`` is called after it. Meant for a daemon
+    thread of the process that started the cluster.
+    """
+    restarts = 0
+    failures = 0
+    while not stop.wait(interval_s):
+        if cluster.postmaster_pid() is not None:
+            failures = 0
+            continue
+        if stop.is_set():
+            break
+        log.error("embedded PostgreSQL in %s is not running: restarting it", cluster.data_dir)
+        t0 = time.monotonic()
+        try:
+            cluster.start()
+        except Exception as exc:  # keep supervising: the next round tries again
+            failures += 1
+            log.error("restarting the embedded PostgreSQL failed (%d in a row): %s", failures, exc)
+            stop.wait(min(10.0, interval_s * 2 ** failures))
+            continue
+        restarts += 1
+        failures = 0
+        log.warning("embedded PostgreSQL restarted in %.1f s (restart #%d since start-up)",
+                    time.monotonic() - t0, restarts)
+        if on_restart is not None:
+            try:
+                on_restart(restarts)
+            except Exception:  # a failing callback must not end the supervision
+                log.exception("on_restart callback failed")
+    return restarts
+
+
+class Supervisor:
+    """A running :func:`supervise` thread: ``restarts`` so far, ``stop()`` to end it."""
+
+    def __init__(self, cluster: EmbeddedCluster, *, on_restart: Callable[[int], None] | None = None,
+                 interval_s: float = 0.5) -> None:
+        self.restarts = 0
+        self._on_restart = on_restart
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=supervise, args=(cluster, self._stop),
+                                        kwargs={"on_restart": self._restarted, "interval_s": interval_s},
+                                        name="k112-pg-supervisor", daemon=True)
+
+    def _restarted(self, count: int) -> None:
+        self.restarts = count
+        if self._on_restart is not None:
+            self._on_restart(count)
+
+    def start(self) -> Supervisor:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop supervising (before stopping the cluster on purpose)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+
+
+def start_supervisor(cluster: EmbeddedCluster, *, on_restart: Callable[[int], None] | None = None,
+                     interval_s: float = 0.5) -> Supervisor:
+    """Supervise ``cluster`` from a daemon thread (see :func:`supervise`)."""
+    return Supervisor(cluster, on_restart=on_restart, interval_s=interval_s).start()
 
 
 #: Where clusters go when the requested directory is below one the postgres user cannot enter.
@@ -281,6 +440,21 @@ def ensure_database(admin_url: str, dbname: str, *, template: str | None = None)
                     sql.Identifier(dbname), sql.Identifier(template)
                 )
             conn.execute(stmt)
+
+
+def _shm_attached(shmid: int) -> int:
+    """How many processes are attached to the System V shared memory segment ``shmid`` (0: gone)."""
+    try:
+        with open("/proc/sysvipc/shm") as fh:
+            header = fh.readline().split()
+            id_col, n_col = header.index("shmid"), header.index("nattch")
+            for line in fh:
+                cols = line.split()
+                if len(cols) > max(id_col, n_col) and cols[id_col] == str(shmid):
+                    return int(cols[n_col])
+    except (OSError, ValueError):
+        return 0
+    return 0
 
 
 def _last_line(text: str) -> str:

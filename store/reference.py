@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from layers import geodata
+from store._rows import one
 from store.db import Database
 
 CATALOG_PATH = Path(__file__).resolve().parent.parent / "incidents" / "catalog.json"
+
+
+@dataclass(frozen=True)
+class GeographyRows:
+    """The shipped geography as plain rows (the caller reads and validates the files).
+
+    ``kecamatan``: (kode, nama, wkt, area_km2); ``kelurahan``: (kode, nama, kecamatan_kode, wkt,
+    area_km2); ``aliases``: (kind, alias_norm, canonical name); ``facilities``: mappings with the
+    columns of ``_INSERT_FACILITY``.
+    """
+
+    kecamatan: tuple[tuple[str, str, str, float], ...]
+    kelurahan: tuple[tuple[str, str, str, str, float], ...]
+    aliases: tuple[tuple[str, str, str], ...]
+    facilities: tuple[Mapping[str, Any], ...]
 
 _INSERT_KECAMATAN = """
 INSERT INTO kecamatan (kode, nama, geom, area_km2)
@@ -43,34 +60,18 @@ ON CONFLICT (name) DO NOTHING
 """
 
 
-def load_geography(db: Database) -> dict[str, int]:
+def load_geography(db: Database, rows: GeographyRows) -> dict[str, int]:
     """Insert kecamatan, kelurahan, aliases and facilities when missing (idempotent)."""
-    kec = geodata.kecamatan()
-    kel = geodata.kelurahan()
     with db.transaction() as cur:
         cur.execute("SELECT count(*) AS n FROM kecamatan")
-        if cur.fetchone()["n"] == 0:
-            cur.executemany(
-                _INSERT_KECAMATAN,
-                [(r.kode, r.nama, r.geometry.wkt, r.area_km2) for r in kec.itertuples()],
-            )
-            cur.executemany(
-                _INSERT_KELURAHAN,
-                [(r.kode, r.nama, r.kecamatan_kode, r.geometry.wkt, r.area_km2) for r in kel.itertuples()],
-            )
-        for (kind, alias_norm), canonical in geodata.place_aliases().items():
+        if one(cur)["n"] == 0:
+            cur.executemany(_INSERT_KECAMATAN, list(rows.kecamatan))
+            cur.executemany(_INSERT_KELURAHAN, list(rows.kelurahan))
+        for kind, alias_norm, canonical in rows.aliases:
             table = "kelurahan" if kind == "kelurahan" else "kecamatan"
-            cur.execute(
-                sql.SQL(_INSERT_ALIAS).format(sql.Identifier(table)),
-                (alias_norm, alias_norm, kind, canonical),
-            )
-        for fac in geodata.facilities():
-            cur.execute(_INSERT_FACILITY, {
-                "name": fac.name, "category": fac.category, "agency_code": fac.agency_code,
-                "address": fac.address, "phone": fac.phone, "lon": fac.lon, "lat": fac.lat,
-                "location_confidence": fac.location_confidence, "source": fac.source,
-                "licence": fac.licence,
-            })
+            cur.execute(sql.SQL(_INSERT_ALIAS).format(sql.Identifier(table)), (alias_norm, alias_norm, kind, canonical))
+        for fac in rows.facilities:
+            cur.execute(_INSERT_FACILITY, dict(fac))
         cur.execute(
             "SELECT (SELECT count(*) FROM kecamatan) AS kecamatan,"
             " (SELECT count(*) FROM kelurahan) AS kelurahan,"

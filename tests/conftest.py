@@ -28,7 +28,7 @@ from psycopg import sql
 from auth.passwords import hash_password
 from settings import ROOT_DIR, VAR_DIR
 from store import Database, users as store_users
-from store.bootstrap import prepare
+from services.bootstrap import prepare
 from store.cluster import EmbeddedCluster, ensure_database
 
 TEST_PG_PORT = int(os.environ.get("KENDARI112_TEST_PG_PORT", "54330"))
@@ -49,7 +49,7 @@ def _admin_url() -> str:
 def _content_hash() -> str:
     h = hashlib.sha256()
     for pattern in ("migrations/*.sql", "incidents/catalog.json", "geo_data/*.csv", "geo_data/*.geojson",
-                    "store/reference.py"):
+                    "store/reference.py", "store/bootstrap.py", "services/bootstrap.py", "layers/geodata.py"):
         for path in sorted(ROOT_DIR.glob(pattern)):
             h.update(path.name.encode())
             h.update(path.read_bytes())
