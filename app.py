@@ -202,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role", default="integration", help="create-token: role")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Libraries' own chatter: numexpr announces its thread count; the pool logs every failed
+    # reconnect (the app logs an outage's start and end once itself).
+    logging.getLogger("numexpr").setLevel(logging.WARNING)
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
     settings = from_env()
 
     from layers._errors import GeoDataError

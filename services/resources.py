@@ -88,6 +88,8 @@ class Resources:
     # --- versions ---------------------------------------------------------------------------------
     def _current_versions(self) -> Mapping[str, int]:
         now = time.monotonic()
+        if getattr(self._db, "unavailable_since", None) is not None and self._loaded:
+            return self._versions  # the database is known to be away: serve what is loaded, no extra wait
         if now - self._checked_at >= self._check_interval_s:
             try:
                 self._versions = store_resources.versions(self._db)
