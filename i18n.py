@@ -55,7 +55,7 @@ def fmt_duration(seconds: float | None, lang: str) -> str:
     """A duration in words: ``14 mnt 30 dtk``, ``5 jam 10 mnt``, ``2 hari 3 jam`` (``en``: min/s, h, days)."""
     if seconds is None or seconds != seconds:
         return "—"
-    total = int(round(abs(seconds)))
+    total = round(abs(seconds))
     sign = "−" if seconds < 0 and total else ""
     days, rest = divmod(total, 86_400)
     hours, rest = divmod(rest, 3_600)

@@ -70,7 +70,8 @@ def document() -> dict[str, Any]:
                 "caller_phone": {"type": "string", "maxLength": MAX_PHONE_CHARS,
                                  "pattern": r"^\+?[0-9 ().\-]+$", "description": "3 to 20 digits."},
                 "call_received_at": {**_TIME, "description": "When the call reached the centre (default: now)."},
-                "call_answered_at": {**_TIME, "description": "When it was answered (default: call_received_at, else now)."},
+                "call_answered_at": {**_TIME,
+                                     "description": "When it was answered (default: call_received_at, else now)."},
             }},
         "Incident": {"type": "object", "properties": {
             "id": {"type": "integer"}, "type": {"type": "string"}, "type_name_id": {"type": "string"},

@@ -9,9 +9,9 @@ import flask
 from shapely.geometry import mapping
 
 from api._common import Principal, error, require_token, respond
-from services import planning as service
 from planning._errors import NoIncidentsError, NoStationsError, PlanningError
 from planning.hotspots import cells_geojson
+from services import planning as service
 from web.context import get_db, get_resources
 
 bp = flask.Blueprint("api_planning", __name__, url_prefix="/api/v1/planning")
@@ -64,7 +64,11 @@ def hotspots(*, principal: Principal) -> Any:
 @bp.get("/coverage")
 @require_token("planner", "leadership")
 def coverage(*, principal: Principal) -> Any:
-    """``?kind=fire|ambulance|police|bpbd&bands=4,8,15`` plus the incident filters."""
+    """``?kind=fire|ambulance|police|bpbd&bands=4,8,15`` plus the incident filters.
+
+    ``approximate_stations`` names the stations known only by their kecamatan: their coverage is
+    indicative.
+    """
     query = _query()
     kind = flask.request.args.get("kind", "fire")
     try:
@@ -81,6 +85,8 @@ def coverage(*, principal: Principal) -> Any:
         "query": query.to_dict(), "kind": kind, "routing": res.model, "bands_min": list(res.bands_min),
         "land_area_km2": round(res.land_area_km2, 3), "stats": _records(res.stats),
         "stations": _records(res.stations.drop(columns=["node"])),
+        "approximate_stations": [str(r["name"]) for r in view.stations
+                                 if r.get("location_confidence") == "approximate"],
         "areas": {"type": "FeatureCollection", "features": [
             {"type": "Feature", "properties": {"band": label, "index": i}, "geometry": mapping(geom)}
             for i, (label, geom) in enumerate(zip(res.labels, res.polygons)) if not geom.is_empty]},

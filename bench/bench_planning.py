@@ -60,12 +60,10 @@ def _drop(admin: str, name: str) -> None:
 
 def run(*, write: bool = True, n_incidents: int = N_INCIDENTS) -> dict[str, Any]:
     """Run the planning benchmark and (by default) merge the figures into bench/results.json."""
-    from planning import coverage as cov
-    from planning import hotspots as hs
-    from services import planning as service
-    from planning import siting as sit
-    from routing.network import installed_roads, load_network
     import demo
+    from planning import coverage as cov, hotspots as hs, siting as sit
+    from routing.network import installed_roads, load_network
+    from services import planning as service
     from services.bootstrap import prepare
     from store.db import Database
 
@@ -79,7 +77,7 @@ def run(*, write: bool = True, n_incidents: int = N_INCIDENTS) -> dict[str, Any]
                                                                   with_events=False))
         q = service.PlanningQuery()
         fig["planning_load_100k_incidents_s"], inc = _timed(lambda: service.load_incidents(db, q))
-        fig["planning_incidents_counted"] = int(len(inc))
+        fig["planning_incidents_counted"] = len(inc)
         # prank and duplicate incidents are excluded by the store; repeat points to exactly 100,000
         lon = np.resize(inc["lon"].to_numpy(), n_incidents)
         lat = np.resize(inc["lat"].to_numpy(), n_incidents)
@@ -87,9 +85,9 @@ def run(*, write: bool = True, n_incidents: int = N_INCIDENTS) -> dict[str, Any]
         # hotspots: H3 counts + Gi* (999 permutations); cold includes importing esda/libpysal
         fig["planning_hotspots_100k_cold_s"], _ = _timed(lambda: hs.hotspots(lon, lat, resolution=9))
         for res in (9, 8):
-            t, result = _timed(lambda: hs.hotspots(lon, lat, resolution=res))
+            t, result = _timed(lambda res=res: hs.hotspots(lon, lat, resolution=res))
             fig[f"planning_hotspots_100k_res{res}_s"] = t
-            fig[f"planning_hotspots_res{res}_cells"] = int(len(result.cells))
+            fig[f"planning_hotspots_res{res}_cells"] = len(result.cells)
         fig["planning_hotspots_100k_s"] = fig["planning_hotspots_100k_res9_s"]
         fig["planning_kde_100k_s"], _ = _timed(lambda: hs.kde(lon, lat))
         fig["planning_hotspot_view_100k_s"], _ = _timed(lambda: service.hotspot_analysis(db, q))
@@ -106,7 +104,7 @@ def run(*, write: bool = True, n_incidents: int = N_INCIDENTS) -> dict[str, Any]
         total = 0.0
         stations = 0
         for kind in cov.STATION_KINDS:
-            t, view = _timed(lambda: service.coverage_analysis(db, graph, q, kind=kind))
+            t, view = _timed(lambda kind=kind: service.coverage_analysis(db, graph, q, kind=kind))
             fig[f"planning_coverage_{kind}_s"] = t
             total += t
             stations += len(view.stations)

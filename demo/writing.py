@@ -20,8 +20,7 @@ from demo.model import (
     Station,
     UnitType,
 )
-from store import ConflictError, Database
-from store import demo as demo_store
+from store import ConflictError, Database, demo as demo_store
 
 log = logging.getLogger(__name__)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from auth import throttle
 from auth.passwords import hash_password, token_hash, verify_password
-from store import throttle as store_throttle
-from store import users
+from store import throttle as store_throttle, users
 from store.db import Database
 from store.users import User
 
@@ -38,7 +37,7 @@ def login(db: Database, username: str, password: str, *, address: str | None,
     no hashing time. A user's first failure of a burst and the start of each throttled burst are
     audited once, never every try; made-up user names are not written to the history one by one.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     name = username.strip()[:64]
     keys = [throttle.user_key(name), throttle.address_key(address)]
     hit = store_throttle.blocked(db, keys, now)

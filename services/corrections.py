@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from field_errors import FieldError, ValidationFailed, fail
@@ -19,8 +19,7 @@ from incidents import validation
 from incidents.model import Actor
 from layers.projection import to_lonlat, to_utm
 from routing.corrections import CONNECTOR_KINDS, Closure, Connector, Correction, SpeedFactor
-from store import corrections as store
-from store import incidents as store_incidents
+from store import corrections as store, incidents as store_incidents
 from store.db import Database
 
 CLOSURE_REASONS = ("flood", "landslide", "event", "works", "accident", "other")
@@ -79,7 +78,7 @@ def _time(value: Any, field: str) -> datetime | None:
         raise fail(field, "bukan waktu ISO 8601 yang sah", "is not a valid ISO 8601 time") from None
     if at.tzinfo is None:
         raise fail(field, "sertakan zona waktu (mis. +08:00)", "must include a time zone (e.g. +08:00)")
-    if not datetime(2000, 1, 1, tzinfo=timezone.utc) <= at <= datetime(2100, 1, 1, tzinfo=timezone.utc):
+    if not datetime(2000, 1, 1, tzinfo=UTC) <= at <= datetime(2100, 1, 1, tzinfo=UTC):
         raise fail(field, "di luar rentang yang masuk akal", "is outside a sensible range")
     return at
 
@@ -109,6 +108,10 @@ def _geometry(value: Any) -> dict[str, Any]:
     return {"type": value["type"], "coordinates": coords}
 
 
+def _range_error(field: str, lo: float, hi: float) -> FieldError:
+    return FieldError(field, f"harus antara {lo:g} dan {hi:g}", f"must be between {lo:g} and {hi:g}")
+
+
 def parse_correction(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a new correction (API body or admin form); raise ValidationFailed listing each field."""
     errors: list[FieldError] = []
@@ -130,7 +133,8 @@ def parse_correction(data: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "connector":
         ckind = data.get("connector_kind", "link")
         if ckind not in CONNECTOR_KINDS:
-            errors.append(FieldError("connector_kind", "wajib bridge, ferry atau link", "must be bridge, ferry or link"))
+            errors.append(FieldError("connector_kind", "wajib bridge, ferry atau link",
+                                     "must be bridge, ferry or link"))
         a = run(_point, data.get("a"), "a")
         b = run(_point, data.get("b"), "b")
         out.update(connector_kind=ckind, geometry=None if a is None or b is None else
@@ -140,7 +144,7 @@ def parse_correction(data: Mapping[str, Any]) -> dict[str, Any]:
             if data.get(field) not in (None, ""):
                 value = run(validation.number, data.get(field), field)
                 if value is not None and not lo <= value <= hi:
-                    errors.append(FieldError(field, f"harus antara {lo:g} dan {hi:g}", f"must be between {lo:g} and {hi:g}"))
+                    errors.append(_range_error(field, lo, hi))
                 out[field] = value
         if ckind == "ferry" and out.get("crossing_s") is None:
             errors.append(FieldError("crossing_s", "wajib untuk feri", "is required for a ferry"))
@@ -162,7 +166,7 @@ def parse_correction(data: Mapping[str, Any]) -> dict[str, Any]:
         for field, lo, hi in (("start_hour", 0.0, 23.99), ("end_hour", 0.01, 24.0), ("factor", 0.05, 3.0)):
             value = run(validation.number, data.get(field), field)
             if value is not None and not lo <= value <= hi:
-                errors.append(FieldError(field, f"harus antara {lo:g} dan {hi:g}", f"must be between {lo:g} and {hi:g}"))
+                errors.append(_range_error(field, lo, hi))
             out[field] = value
         if out.get("start_hour") is not None and out.get("start_hour") == out.get("end_hour"):
             errors.append(FieldError("end_hour", "rentang jam kosong", "the hour band is empty"))
@@ -189,7 +193,7 @@ def _view(row: Mapping[str, Any], now: datetime) -> CorrectionView:
 def list_corrections(db: Database, *, include: tuple[str, ...] = ("active", "proposed"),
                      now: datetime | None = None) -> list[CorrectionView]:
     """Stored corrections (active and proposed by default), oldest first."""
-    when = now or datetime.now(timezone.utc)
+    when = now or datetime.now(UTC)
     return [_view(r, when) for r in store.list_corrections(db, statuses=include)]
 
 
@@ -198,7 +202,7 @@ def create_correction(db: Database, data: Mapping[str, Any], actor: Actor) -> Co
     values = parse_correction(data)
     to_routing(values | {"id": 0})  # the routing package's own checks, before anything is stored
     new_id = store.insert_correction(db, values, actor=actor.name, actor_user_id=actor.user_id)
-    return _view(store.get_correction(db, new_id), datetime.now(timezone.utc))
+    return _view(store.get_correction(db, new_id), datetime.now(UTC))
 
 
 def retire_correction(db: Database, correction_id: int, actor: Actor, *, note: str = "") -> None:
@@ -223,7 +227,7 @@ def propose_closure_from_incident(db: Database, incident_id: int, actor: Actor) 
     reason = CLOSURE_TYPES.get(str(inc["incident_type"]))
     if reason is None:
         raise fail("incident_id", "hanya tiket banjir atau longsor", "only flood or landslide tickets")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     values = {"kind": "closure", "status": "proposed", "name": f"#{incident_id}", "reason": reason,
               "source": f"incident {incident_id}", "incident_id": incident_id, "starts_at": now,
               "ends_at": now + timedelta(hours=PROPOSED_HOURS),
@@ -244,6 +248,8 @@ def to_routing(row: Mapping[str, Any]) -> Correction:
                          waiting_s=float(row.get("waiting_s") or 0.0), name=row.get("name") or "",
                          source=row.get("source") or "", id=ident, origin="admin")
     if row["kind"] == "closure":
+        if geom is None:
+            raise fail("geometry", "wajib diisi", "is required")
         return Closure(geometry=geom, starts_at=row.get("starts_at"), ends_at=row.get("ends_at"),
                        reason=row.get("reason") or "", name=row.get("name") or "", id=ident,
                        source=row.get("source") or "")
@@ -264,7 +270,7 @@ def _circle(lon: float, lat: float, radius_m: float, n: int = 24) -> dict[str, A
     ring_x, ring_y = to_lonlat([x[0] + radius_m * math.cos(t) for t in angles],
                                [y[0] + radius_m * math.sin(t) for t in angles])
     ring = [[round(float(a), 7), round(float(b), 7)] for a, b in zip(ring_x, ring_y, strict=True)]
-    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
 
 
 def active_corrections(db: Database) -> list[Correction]:

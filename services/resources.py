@@ -12,18 +12,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from routing.graph import TravelGraph
 from routing.network import ROADS_DIR, NetworkCache, installed_roads, network_summary
 from settings import GEO_DATA_DIR
-from store import geo
-from store import resources as store_resources
-from store import incidents as store_incidents
+from store import geo, incidents as store_incidents, resources as store_resources
 from store._errors import StoreError
 from store.db import Database
 
@@ -84,6 +82,8 @@ class Resources:
         self._versions: dict[str, int] = {}
         self._checked_at = float("-inf")
         self._roads_dir = roads_dir
+        self._derived: dict[Hashable, tuple[Any, Hashable, Any]] = {}
+        self._derived_lock = threading.RLock()
 
     # --- versions ---------------------------------------------------------------------------------
     def _current_versions(self) -> Mapping[str, int]:
@@ -114,7 +114,7 @@ class Resources:
             value = self._loaders[name](self._db)
             load_s = time.perf_counter() - t0
             self._loaded[name] = Loaded(value=value, version=version,
-                                        loaded_at=datetime.now(timezone.utc), load_s=load_s)
+                                        loaded_at=datetime.now(UTC), load_s=load_s)
             log.info("resource %s loaded (version %s) in %.2f s", name, version, load_s)
             return value
 
@@ -153,7 +153,7 @@ class Resources:
             hit = self._loaded.get("network")
             if hit is None or hit.value is not graph:
                 version = self._versions.get("network", 0)
-                self._loaded["network"] = Loaded(value=graph, version=version, loaded_at=datetime.now(timezone.utc),
+                self._loaded["network"] = Loaded(value=graph, version=version, loaded_at=datetime.now(UTC),
                                                   load_s=time.perf_counter() - t0)
         return graph
 
@@ -166,8 +166,32 @@ class Resources:
             t0 = time.perf_counter()
             assert self._network_loader is not None
             value = self._network_loader(self._db)
-            self._loaded["network"] = Loaded(value=value, version=version, loaded_at=datetime.now(timezone.utc),
+            self._loaded["network"] = Loaded(value=value, version=version, loaded_at=datetime.now(UTC),
                                               load_s=time.perf_counter() - t0)
+            return value
+
+    def derived(self, key: Hashable, builder: Callable[[Any], Any], *, stamp: Hashable = None,
+                depends: tuple[str, ...] = ()) -> Any:
+        """A value computed from the travel network (``builder(graph)``), kept per network version.
+
+        One value per ``key``: it is rebuilt when the network in use changes (a correction, a new
+        road import), when a resource version named in ``depends`` changes, or when ``stamp``
+        differs from the one it was built with. The value is shared read-only.
+        """
+        graph = self.graph()
+        versions = self._current_versions()
+        tag = (tuple(versions.get(_VERSION_OF.get(n, n), 0) for n in depends), stamp)
+        hit = self._derived.get(key)
+        if hit is not None and hit[0] is graph and hit[1] == tag:
+            return hit[2]
+        with self._derived_lock:
+            hit = self._derived.get(key)
+            if hit is not None and hit[0] is graph and hit[1] == tag:
+                return hit[2]
+            t0 = time.perf_counter()
+            value = builder(graph)
+            self._derived[key] = (graph, tag, value)
+            log.info("derived %s built in %.2f s", key, time.perf_counter() - t0)
             return value
 
     def model_info(self) -> dict[str, Any]:

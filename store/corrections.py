@@ -9,6 +9,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from store._errors import ConflictError, NotFoundError
+from store._rows import one
 from store.db import Database
 
 _COLUMNS = """
@@ -78,7 +79,7 @@ def insert_correction(db: Database, values: dict[str, Any], *, actor: str, actor
     params["actor"] = actor
     with db.transaction() as cur:
         cur.execute(_INSERT, params)
-        new_id = int(cur.fetchone()["id"])
+        new_id = int(one(cur)["id"])
         cur.execute(_EVENT, ("network_correction", actor, actor_user_id, values.get("incident_id"),
                              Jsonb({"action": "created", "id": new_id, "kind": params["kind"],
                                     "status": params["status"], "name": params["name"],

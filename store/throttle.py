@@ -26,7 +26,8 @@ RETURNING key, failures, audited, first_failure_at
 _BLOCK = "UPDATE login_throttle SET blocked_until = %(until)s WHERE key = %(key)s"
 _MARK_AUDITED = "UPDATE login_throttle SET audited = true WHERE key = ANY(%(keys)s)"
 _CLEAR = "DELETE FROM login_throttle WHERE key = ANY(%(keys)s)"
-_PURGE = "DELETE FROM login_throttle WHERE last_failure_at < %(before)s AND (blocked_until IS NULL OR blocked_until < %(now)s)"
+_PURGE = ("DELETE FROM login_throttle WHERE last_failure_at < %(before)s"
+          " AND (blocked_until IS NULL OR blocked_until < %(now)s)")
 
 
 def blocked(db: Database, keys: Sequence[str], now: datetime) -> dict[str, Any] | None:

@@ -44,7 +44,8 @@ def test_edit_response_plan(db: Database) -> None:
     admin_ops.set_plan_item(db, incident_type="medical", unit_type="ambulance", unit_count=2,
                             substitutes=["rescue"], actor="admin")
     with db.transaction() as cur:
-        cur.execute("SELECT unit_count, substitutes FROM response_plans WHERE incident_type='medical' AND unit_type='ambulance'")
+        cur.execute("SELECT unit_count, substitutes FROM response_plans"
+                    " WHERE incident_type='medical' AND unit_type='ambulance'")
         assert cur.fetchone() == {"unit_count": 2, "substitutes": ["rescue"]}
     admin_ops.set_plan_item(db, incident_type="medical", unit_type="ambulance", unit_count=0,
                             substitutes=[], actor="admin")

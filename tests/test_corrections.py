@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app import create_app
 from field_errors import ValidationFailed
 from incidents.model import Actor
-from services import corrections
-from services import incidents as incident_service
+from services import corrections, incidents as incident_service
 from services.resources import Resources
 from store import Database
 
@@ -70,7 +69,7 @@ def test_a_flood_ticket_becomes_a_proposed_closure_in_one_action(db: Database) -
     assert view.status == "proposed" and not view.active_now and view.reason == "flood"
     assert view.geometry["type"] == "Polygon"
     ends = datetime.fromisoformat(view.details["ends_at"])
-    assert timedelta(hours=23) < ends - datetime.now(timezone.utc) <= timedelta(hours=24)
+    assert timedelta(hours=23) < ends - datetime.now(UTC) <= timedelta(hours=24)
     corrections.activate_correction(db, view.id, Actor("disp"))
     assert [c.status for c in corrections.list_corrections(db)] == ["active"]
     medical = incident_service.create_incident(

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 import demo as gen
-from store import ConflictError, Database
-from store import demo as store_demo
+from store import ConflictError, Database, demo as store_demo
 from tests.conftest import drop_database, make_database
 
 #: 1 Nov 2026 00:00 WITA: the year of history is Nov 2025 .. Oct 2026, twelve full local months.

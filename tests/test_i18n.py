@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from i18n import fmt_wita, to_wita
 from web.lang import tr
@@ -14,7 +14,7 @@ def test_default_language_is_indonesian_outside_requests() -> None:
 
 
 def test_times_are_shown_in_wita() -> None:
-    utc = datetime(2026, 1, 31, 17, 30, tzinfo=timezone.utc)
+    utc = datetime(2026, 1, 31, 17, 30, tzinfo=UTC)
     assert to_wita(utc).hour == 1 and to_wita(utc).day == 1        # 01:30 next day, UTC+8
     assert fmt_wita(utc) == "01-02-2026 01:30 WITA"
     assert fmt_wita(utc, seconds=True, date=False) == "01:30:00 WITA"

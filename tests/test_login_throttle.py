@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import itertools
+from datetime import UTC, datetime, timedelta
 
 from auth import throttle
 from auth.passwords import hash_password
 from services import accounts
 from store import Database, users
 
-T0 = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
 
 def _events(db: Database, kind: str) -> int:
@@ -22,7 +23,7 @@ def test_backoff_grows_exponentially_after_the_free_tries() -> None:
     waits = [throttle.backoff_s(n) for n in range(1, 12)]
     assert waits[: throttle.FREE_FAILURES] == [0.0] * throttle.FREE_FAILURES
     assert waits[throttle.FREE_FAILURES] == throttle.BASE_BACKOFF_S
-    assert all(b == min(throttle.MAX_BACKOFF_S, 2 * a) for a, b in zip(waits[4:], waits[5:]))
+    assert all(b == min(throttle.MAX_BACKOFF_S, 2 * a) for a, b in itertools.pairwise(waits[4:]))
     assert throttle.backoff_s(10_000) == throttle.MAX_BACKOFF_S
 
 
@@ -60,9 +61,9 @@ def test_a_burst_is_audited_once_and_made_up_names_are_not_written_one_by_one(db
 
 def test_success_clears_the_user_counter(db: Database) -> None:
     users.create_user(db, username="dewi", password_hash=hash_password("password-3"), role="planner")
-    for i in range(3):
+    for _ in range(3):
         accounts.login(db, "dewi", "typo-typo", address="10.0.5.1", now=T0)
     assert accounts.login(db, "dewi", "password-3", address="10.0.5.1", now=T0).user is not None
-    for i in range(3):
+    for _ in range(3):
         accounts.login(db, "dewi", "typo-typo", address="10.0.5.2", now=T0)
     assert accounts.login(db, "dewi", "password-3", address="10.0.5.2", now=T0).user is not None

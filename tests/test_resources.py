@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC
 
 from services.resources import Resources
-from store import Database
-from store import resources as store_resources
+from store import Database, resources as store_resources
 
 
 def _counting_network(calls: list[int]):  # type: ignore[no-untyped-def]
@@ -60,14 +60,14 @@ def test_model_info_does_not_load_the_network(db: Database) -> None:
 
 
 def test_a_stored_closure_reaches_the_network_and_expires(db: Database) -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from incidents.model import Actor
     from services import corrections
 
     res = Resources(db, check_interval_s=0.0)
     before = res.graph()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     area = {"type": "Polygon", "coordinates": [[[122.505, -3.975], [122.52, -3.975], [122.52, -3.965],
                                                 [122.505, -3.965], [122.505, -3.975]]]}
     view = corrections.create_correction(db, {"kind": "closure", "reason": "flood", "geometry": area,
