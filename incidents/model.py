@@ -62,6 +62,17 @@ ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     "cleared": frozenset(),
 }
 
+#: Statuses only a unit that carries patients may take.
+TRANSPORT_STATUSES: frozenset[str] = frozenset({"transporting", "at_hospital"})
+
+#: Unit types whose crews carry patients (``unit_types.code``); other types never report transport.
+PATIENT_TRANSPORT_UNIT_TYPES: frozenset[str] = frozenset({"ambulance"})
+
+#: The order in which next statuses are offered.
+STATUS_ORDER: tuple[str, ...] = (
+    "en_route", "on_scene", "transporting", "at_hospital", "cleared", "available", "out_of_service",
+)
+
 #: Allowed moves of a unit without an active assignment.
 IDLE_TRANSITIONS: dict[str, frozenset[str]] = {
     "available": frozenset({"out_of_service"}),
@@ -121,7 +132,12 @@ DUPLICATE_RADIUS_M = 200.0
 DUPLICATE_WINDOW_S = 15 * 60
 
 
-def transition_allowed(current: str, target: str, *, assigned: bool) -> bool:
+def carries_patients(unit_type: str | None) -> bool:
+    """Whether units of ``unit_type`` carry patients (may report ``transporting`` and ``at_hospital``)."""
+    return unit_type in PATIENT_TRANSPORT_UNIT_TYPES
+
+
+def transition_allowed(current: str, target: str, *, assigned: bool, unit_type: str | None = None) -> bool:
     """Whether a unit may go from ``current`` to ``target``.
 
     Parameters
@@ -132,7 +148,12 @@ def transition_allowed(current: str, target: str, *, assigned: bool) -> bool:
         The requested status; ``available`` and ``cleared`` mean the same thing.
     assigned
         Whether the unit has an active (not cleared) assignment.
+    unit_type
+        The unit's type: only types that carry patients may go to ``transporting`` or
+        ``at_hospital``. ``None`` checks the life cycle alone.
     """
+    if unit_type is not None and target in TRANSPORT_STATUSES and not carries_patients(unit_type):
+        return False
     if assigned:
         wanted = "cleared" if target == "available" else target
         return wanted in ASSIGNMENT_TRANSITIONS.get(current, frozenset())
@@ -140,12 +161,29 @@ def transition_allowed(current: str, target: str, *, assigned: bool) -> bool:
     return wanted in IDLE_TRANSITIONS.get(current, frozenset())
 
 
-def next_statuses(current: str, *, assigned: bool) -> tuple[str, ...]:
-    """The statuses reachable from ``current`` (in life-cycle order)."""
+def next_statuses(unit_type: str, current: str, *, assigned: bool) -> tuple[str, ...]:
+    """The statuses a unit of ``unit_type`` may take next from ``current`` (in life-cycle order).
+
+    Parameters
+    ----------
+    unit_type
+        The unit's type (``"ambulance"``, ``"fire_engine"`` ...); only types that carry patients
+        get ``transporting`` and ``at_hospital``.
+    current
+        The active assignment's status when ``assigned``, else the unit's status.
+    assigned
+        Whether the unit has an active (not cleared) assignment.
+    """
     table = ASSIGNMENT_TRANSITIONS if assigned else IDLE_TRANSITIONS
     allowed = table.get(current, frozenset())
-    order = ("en_route", "on_scene", "transporting", "at_hospital", "cleared", "available", "out_of_service")
-    return tuple(s for s in order if s in allowed)
+    return tuple(s for s in STATUS_ORDER if s in allowed
+                 and (s not in TRANSPORT_STATUSES or carries_patients(unit_type)))
+
+
+def assignment_statuses(unit_type: str) -> tuple[str, ...]:
+    """Every status a unit of ``unit_type`` may report on a job, in life-cycle order (its status buttons)."""
+    return tuple(s for s in ("en_route", "on_scene", "transporting", "at_hospital", "cleared")
+                 if s not in TRANSPORT_STATUSES or carries_patients(unit_type))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from i18n import fmt_wita
+from incidents import labels
 from services import admin as admin_ops
 from web.auth import callback_roles, page_guard
 from web.context import current_user, get_db
@@ -18,14 +19,24 @@ from web.lang import current_lang, tr
 dash.register_page(__name__, path="/admin", name="Admin", title="Kendari 112 — Admin")
 
 
+def _names(rows: list[dict[str, Any]], lang: str) -> dict[str, str]:
+    """Code → name in the user's language, from reference rows (``code``, ``name_id``, ``name_en``)."""
+    return {str(r["code"]): str(r["name_en"] if lang == "en" else r["name_id"]) for r in rows}
+
+
+def _unit_type_name(code: str | None, names: dict[str, str], lang: str) -> str:
+    return names.get(code or "") or labels.unit_type_label(code, lang)
+
+
 def _facility_table(rows: list[dict[str, Any]]) -> Any:
+    lang = current_lang()
     return html.Table([
         html.Thead(html.Tr([html.Th("ID"), html.Th(tr("Nama", "Name")), html.Th(tr("Jenis", "Kind")),
-                            html.Th(tr("Keyakinan lokasi", "Location confidence")), html.Th("Lat"),
-                            html.Th("Lon"), html.Th(tr("Dikoreksi", "Corrected"))])),
+                            html.Th(tr("Keyakinan lokasi", "Location confidence")), html.Th(tr("Lintang", "Lat")),
+                            html.Th(tr("Bujur", "Lon")), html.Th(tr("Dikoreksi", "Corrected"))])),
         html.Tbody([html.Tr([
-            html.Td(r["id"]), html.Td(r["name"]), html.Td(r["category"]),
-            html.Td(r["location_confidence"],
+            html.Td(r["id"]), html.Td(r["name"]), html.Td(labels.facility_category_label(r["category"], lang)),
+            html.Td(labels.confidence_label(r["location_confidence"], lang),
                     className="k112-approx" if r["location_confidence"] == "approximate" else ""),
             html.Td(f"{r['lat']:.6f}"), html.Td(f"{r['lon']:.6f}"),
             html.Td(f"{r['corrected_by']} {fmt_wita(r['corrected_at'])}" if r["corrected_by"] else "—"),
@@ -33,23 +44,30 @@ def _facility_table(rows: list[dict[str, Any]]) -> Any:
     ], className="k112-table", id="admin-facilities-table")
 
 
-def _plans_table(rows: list[dict[str, Any]]) -> Any:
+def _plans_table(rows: list[dict[str, Any]], unit_types: list[dict[str, Any]]) -> Any:
     lang = current_lang()
+    names = _names(unit_types, lang)
     return html.Table([
         html.Thead(html.Tr([html.Th(tr("Jenis insiden", "Incident type")), html.Th(tr("Jenis unit", "Unit type")),
                             html.Th(tr("Jumlah", "Count")), html.Th(tr("Pengganti", "Substitutes"))])),
         html.Tbody([html.Tr([
-            html.Td(r["name_en"] if lang == "en" else r["name_id"]), html.Td(r["unit_type"] or "—"),
-            html.Td(r["unit_count"] or "—"), html.Td(", ".join(r["substitutes"] or []) or "—"),
+            html.Td(r["name_en"] if lang == "en" else r["name_id"]),
+            html.Td(_unit_type_name(r["unit_type"], names, lang) if r["unit_type"] else "—"),
+            html.Td(r["unit_count"] or "—"),
+            html.Td(", ".join(_unit_type_name(s, names, lang) for s in r["substitutes"] or []) or "—"),
         ]) for r in rows]),
     ], className="k112-table", id="admin-plans-table")
 
 
-def _users_table(accounts: list[Any]) -> Any:
+def _users_table(accounts: list[Any], units: list[dict[str, Any]]) -> Any:
+    lang = current_lang()
+    callsigns = {int(u["id"]): str(u["callsign"]) for u in units}
     return html.Table([
         html.Thead(html.Tr([html.Th(tr("Nama pengguna", "User name")), html.Th(tr("Peran", "Role")),
                             html.Th(tr("Unit", "Unit"))])),
-        html.Tbody([html.Tr([html.Td(u.username), html.Td(u.role), html.Td(u.unit_id or "—")])
+        html.Tbody([html.Tr([html.Td(u.username), html.Td(labels.role_label(u.role, lang)),
+                             html.Td(labels.unit_label(callsigns.get(int(u.unit_id)), int(u.unit_id), lang)
+                                     if u.unit_id else "—")])
                     for u in accounts]),
     ], id="admin-users", className="k112-table")
 
@@ -74,14 +92,20 @@ def layout(**_: Any) -> Any:
         ]),
         html.Section([
             html.H3(tr("Koreksi lokasi fasilitas", "Correct a facility location")),
-            html.P(tr("Pos yang hanya diketahui kecamatannya ditandai 'approximate'. Masukkan koordinat hasil survei.",
-                      "Stations known only by their kecamatan are marked 'approximate'. Enter surveyed coordinates.")),
+            html.P(tr(f"Pos yang hanya diketahui kecamatannya ditandai "
+                      f"'{labels.confidence_label('approximate', 'id')}'. Masukkan koordinat hasil survei.",
+                      f"Stations known only by their kecamatan are marked "
+                      f"'{labels.confidence_label('approximate', 'en')}'. Enter surveyed coordinates.")),
             html.Div([
-                dcc.Dropdown(id="admin-fac-id", options=[{"label": f"{f['name']} ({f['location_confidence']})",
-                                                          "value": f["id"]} for f in view.facilities],
+                dcc.Dropdown(id="admin-fac-id",
+                             options=[{"label": f"{f['name']} · "
+                                                f"{labels.confidence_label(f['location_confidence'], lang)}",
+                                       "value": f["id"]} for f in view.facilities],
                              placeholder=tr("Pilih fasilitas", "Choose a facility"), style={"minWidth": "22rem"}),
-                dcc.Input(id="admin-fac-lat", type="number", placeholder="lat, mis. -3.9700", step="any"),
-                dcc.Input(id="admin-fac-lon", type="number", placeholder="lon, mis. 122.5300", step="any"),
+                dcc.Input(id="admin-fac-lat", type="number", step="any",
+                          placeholder=tr("lintang, mis. -3.9700", "lat, e.g. -3.9700")),
+                dcc.Input(id="admin-fac-lon", type="number", step="any",
+                          placeholder=tr("bujur, mis. 122.5300", "lon, e.g. 122.5300")),
                 html.Button(tr("Simpan lokasi", "Save location"), id="admin-fac-save"),
             ], className="k112-form-row"),
             html.Div(id="admin-fac-msg", role="status"),
@@ -101,7 +125,7 @@ def layout(**_: Any) -> Any:
                 html.Button(tr("Simpan", "Save"), id="admin-plan-save"),
             ], className="k112-form-row"),
             html.Div(id="admin-plan-msg", role="status"),
-            html.Div(_plans_table(view.response_plans), id="admin-plans"),
+            html.Div(_plans_table(view.response_plans, view.unit_types), id="admin-plans"),
         ], className="k112-card"),
         html.Section([
             html.H3(tr("Penduduk per kecamatan (tabel BPS)", "Population per kecamatan (BPS table)")),
@@ -119,7 +143,8 @@ def layout(**_: Any) -> Any:
                 dcc.Input(id="admin-user-name", placeholder=tr("nama pengguna", "user name")),
                 dcc.Input(id="admin-user-password", type="password",
                           placeholder=tr("kata sandi (≥ 8)", "password (≥ 8)")),
-                dcc.Dropdown(id="admin-user-role", options=[{"label": r, "value": r} for r in admin_ops.ROLES],
+                dcc.Dropdown(id="admin-user-role",
+                             options=[{"label": labels.role_label(r, lang), "value": r} for r in admin_ops.ROLES],
                              placeholder=tr("Peran", "Role"), style={"minWidth": "10rem"}),
                 dcc.Dropdown(id="admin-user-unit", options=[{"label": u["callsign"], "value": u["id"]}
                                                             for u in view.units],
@@ -127,7 +152,7 @@ def layout(**_: Any) -> Any:
                 html.Button(tr("Buat akun", "Create account"), id="admin-user-save"),
             ], className="k112-form-row"),
             html.Div(id="admin-user-msg", role="status"),
-            html.Div(_users_table(view.accounts), id="admin-users-wrap"),
+            html.Div(_users_table(view.accounts, view.units), id="admin-users-wrap"),
         ], className="k112-card"),
     ], className="k112-admin")
 
@@ -181,8 +206,9 @@ def save_plan(_n: int, incident_type: str | None, unit_type: str | None, count: 
                                 unit_count=count, substitutes=subs or [], actor=_user().username)
     except EXPECTED as exc:
         return _fail(exc), dash.no_update
+    view = admin_ops.overview(get_db())
     return (_ok(tr("Rencana respons disimpan.", "Response plan saved.")),
-            _plans_table(admin_ops.response_plans(get_db())))
+            _plans_table(view.response_plans, view.unit_types))
 
 
 @callback(Output("admin-user-msg", "children"), Output("admin-users-wrap", "children"),
@@ -198,8 +224,9 @@ def save_user(_n: int, username: str | None, password: str | None, role: str | N
                                         role=role or "", unit_id=unit_id)
     except EXPECTED as exc:
         return _fail(exc), dash.no_update
+    view = admin_ops.overview(get_db())
     return _ok(tr(f"Akun {user.username} dibuat.", f"Account {user.username} created.")), \
-        _users_table(admin_ops.accounts(get_db()))
+        _users_table(view.accounts, view.units)
 
 
 @callback(Output("admin-pop-msg", "children"), Input("admin-pop-upload", "contents"),

@@ -9,8 +9,9 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from i18n import fmt_wita
-from incidents.model import STATUS_LABELS, Actor, next_statuses
+from i18n import fmt_num, fmt_wita
+from incidents import labels
+from incidents.model import Actor, next_statuses
 from layers.map_figure import build_map_figure, fit_view
 from layers.traces import route_line
 from services import incidents as service
@@ -23,7 +24,8 @@ dash.register_page(__name__, path="/crew", name="Kru", title="Kendari 112 — Kr
 
 ROLES = ("crew",)
 POLL_MS = 3000
-BUTTONS = ("en_route", "on_scene", "transporting", "at_hospital", "cleared")
+#: Every status button; a unit sees only those it may take next (by its status and type).
+BUTTONS = ("en_route", "on_scene", "transporting", "at_hospital", "cleared", "out_of_service", "available")
 #: Map size on a phone, in CSS pixels, used to fit the route (see assets/dispatch.css .crew-map).
 MAP_PX = (340.0, 300.0)
 MAX_ZOOM = 15.0
@@ -53,6 +55,7 @@ def layout(unit: str | None = None, **_: Any) -> Any:
         return html.Div(tr("Akun ini tidak terhubung ke unit mana pun. Hubungi administrator.",
                            "This account is not linked to a unit. Ask an administrator."),
                         className="k112-card k112-error", id="crew-no-unit")
+    lang = current_lang()
     return html.Div([
         dcc.Store(id="crew-unit", data=unit_id),
         dcc.Store(id="crew-ver", data=service.version(get_db())[0]),
@@ -60,9 +63,10 @@ def layout(unit: str | None = None, **_: Any) -> Any:
         dcc.Store(id="crew-gps-state"),
         dcc.Interval(id="crew-tick", interval=POLL_MS),
         html.Div([html.Span(id="crew-callsign", className="crew-unit"), " ",
+                  html.Span(id="crew-unit-type", className="crew-status"), " ",
                   html.Span(id="crew-status", className="crew-status")]),
         html.Div(id="crew-assignment", className="crew-card"),
-        html.Div([html.Button(tr(*STATUS_LABELS[s]), id=f"crew-btn-{s}", n_clicks=0,
+        html.Div([html.Button(labels.status_label(s, lang), id=f"crew-btn-{s}", n_clicks=0, hidden=True,
                               className="crew-cleared" if s == "cleared" else "") for s in BUTTONS],
                  className="crew-buttons"),
         html.Div(id="crew-msg", role="status"),
@@ -80,13 +84,8 @@ def _actor() -> Actor:
     return Actor(user.username, user.id)
 
 
-def _status_label(status: str, lang: str) -> str:
-    text_id, text_en = STATUS_LABELS.get(status, (status, status))
-    return tr(text_id, text_en, lang)
-
-
 def _minutes(seconds: float | None, lang: str) -> str:
-    return "—" if seconds is None else f"{seconds / 60:.0f} " + tr("mnt", "min", lang)
+    return "—" if seconds is None else fmt_num(seconds / 60, lang) + " " + tr("mnt", "min", lang)
 
 
 def _assignment_card(view: service.CrewView, lang: str) -> Any:
@@ -96,8 +95,8 @@ def _assignment_card(view: service.CrewView, lang: str) -> Any:
                         id="crew-idle")
     inc = view.detail.incident
     parts: list[Any] = [
-        html.H3(f"#{inc.id} {inc.type_name_en if lang == 'en' else inc.type_name_id} · P{inc.priority}",
-                id="crew-incident-title"),
+        html.H3(f"#{inc.id} {inc.type_name_en if lang == 'en' else inc.type_name_id} · "
+                f"{labels.priority_label(inc.priority, lang)}", id="crew-incident-title"),
         html.Div([html.B(tr("Alamat: ", "Address: ", lang)),
                   html.Span(", ".join(p for p in (inc.address, f"Kel. {inc.kelurahan or '—'}",
                                                   f"Kec. {inc.kecamatan or '—'}") if p), id="crew-address")]),
@@ -110,17 +109,25 @@ def _assignment_card(view: service.CrewView, lang: str) -> Any:
                                html.A(inc.caller_phone, href=f"tel:{inc.caller_phone}")]))
     if view.route:
         model = tr("jalan", "roads", lang) if view.route["model"] == "road" else tr("perkiraan", "approximate", lang)
+        distance_km = fmt_num(view.route["distance_m"] / 1000, lang, digits=1)
         parts.append(html.Div([html.B(tr("Rute: ", "Route: ", lang)),
-                               f"{view.route['distance_m'] / 1000:.1f} km · ± {_minutes(view.route['eta_s'], lang)}"
-                               f" ({model})"],
+                               f"{distance_km} km · ± {_minutes(view.route['eta_s'], lang)} ({model})"],
                               id="crew-route"))
     elif view.route_error:
-        parts.append(html.Div(tr("Rute tidak tersedia: ", "No route: ", lang) + view.route_error,
-                              className="k112-error"))
+        parts.append(html.Div(_route_error(view, lang), className="k112-error"))
     parts.append(html.A(tr("Navigasi di peta ponsel", "Navigate in the phone's maps app", lang),
                         href=f"https://www.google.com/maps/dir/?api=1&destination={inc.lat:.6f},{inc.lon:.6f}",
                         target="_blank", rel="noopener"))
     return html.Div(parts)
+
+
+def _route_error(view: service.CrewView, lang: str) -> str:
+    """Why no route is shown, in the user's language (the service's reason is English)."""
+    if view.unit["lon"] is None or view.unit["lat"] is None:
+        return tr("Rute tidak tersedia: posisi unit belum diketahui.", "No route: the unit has no known position.",
+                  lang)
+    return tr("Rute tidak tersedia: rute ke lokasi insiden tidak dapat dihitung.",
+              f"No route: {view.route_error}", lang)
 
 
 def _figure(view: service.CrewView, lang: str) -> Any:
@@ -168,10 +175,12 @@ def poll(_tick: int, seen: str | None) -> Any:
 
 @callback(
     Output("crew-callsign", "children"),
+    Output("crew-unit-type", "children"),
     Output("crew-status", "children"),
     Output("crew-assignment", "children"),
     Output("crew-map", "figure"),
     *[Output(f"crew-btn-{s}", "className") for s in BUTTONS],
+    *[Output(f"crew-btn-{s}", "hidden") for s in BUTTONS],
     Input("crew-ver", "data"),
     State("crew-unit", "data"),
 )
@@ -182,13 +191,16 @@ def refresh(_version: str | None, unit_id: int | None) -> tuple[Any, ...]:
     lang = current_lang()
     view = service.crew_view(get_db(), get_resources(), int(unit_id))
     status = view.unit["assignment_status"] or view.unit["status"]
-    label = _status_label(status, lang)
+    label = labels.status_label(status, lang)
     assigned = view.unit["assignment_status"] is not None
-    nxt = next_statuses(status, assigned=assigned)
-    first_next = next((s for s in BUTTONS if s in nxt and s != "cleared"), None)
+    nxt = next_statuses(view.unit["unit_type"], status, assigned=assigned)
+    first_next = next((s for s in BUTTONS if s in nxt and s not in ("cleared", "out_of_service")), None)
     classes = [("crew-cleared " if s == "cleared" else "") + ("crew-next" if s == first_next else "") for s in BUTTONS]
-    return (view.unit["callsign"], f"· {label} ({fmt_wita(view.unit['status_at'], date=False)})",
-            _assignment_card(view, lang), _figure(view, lang), *classes)
+    hidden = [s not in nxt for s in BUTTONS]
+    return (labels.unit_label(view.unit["callsign"], int(unit_id), lang),
+            f"· {labels.unit_type_label(view.unit['unit_type'], lang)}",
+            f"· {label} ({fmt_wita(view.unit['status_at'], date=False)})",
+            _assignment_card(view, lang), _figure(view, lang), *classes, *hidden)
 
 
 @callback(
@@ -210,9 +222,9 @@ def change_status(*args: Any) -> tuple[Any, Any]:
         state_ = service.set_unit_status(db, int(unit_id), status, _actor())
     except EXPECTED as exc:
         return html.Div(user_message(exc, lang), className="k112-error", id="crew-msg-text"), no_update
-    label = _status_label(state_.status, lang)
-    return html.Div(tr(f"Status: {label}", f"Status: {label}", lang), className="k112-ok", id="crew-msg-text"), \
-        service.version(db)[0]
+    label = labels.status_label(state_.status, lang)
+    return html.Div(tr(f"Status diubah: {label}", f"Status changed: {label}", lang), className="k112-ok",
+                    id="crew-msg-text"), service.version(db)[0]
 
 
 def _gps_state_text(gps_state: Mapping[str, Any], lang: str) -> str:

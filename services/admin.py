@@ -8,6 +8,7 @@ from typing import Any
 
 from auth.passwords import MIN_PASSWORD_LEN, hash_password
 from incidents import validation
+from incidents.labels import role_label
 from incidents.validation import ValidationFailed, fail
 from store import admin as store_admin, users as store_users
 from store.db import Database
@@ -99,7 +100,7 @@ def create_account(db: Database, *, username: str, password: str, role: str,
         raise fail("username", "2–64 karakter: huruf kecil, angka, '.', '_' atau '-'",
                    "2–64 characters: lower-case letters, digits, '.', '_' or '-'")
     if role not in store_users.ROLES:
-        raise fail("role", f"peran harus salah satu dari {', '.join(store_users.ROLES)}",
+        raise fail("role", f"peran harus salah satu dari {', '.join(role_label(r, 'id') for r in store_users.ROLES)}",
                    f"role must be one of {', '.join(store_users.ROLES)}")
     if len(password or "") < MIN_PASSWORD_LEN:
         raise fail("password", f"minimal {MIN_PASSWORD_LEN} karakter", f"at least {MIN_PASSWORD_LEN} characters")

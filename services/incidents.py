@@ -32,6 +32,7 @@ from incidents.model import (
     transition_allowed,
 )
 from store import geo, search
+from store import analytics as store_analytics
 from store import idempotency as store_idempotency
 from store import incidents as store
 from store._errors import ConflictError, InvalidTransitionError, NotFoundError, UnitNotAvailableError
@@ -118,8 +119,10 @@ def create_incident(db: Database, new: NewIncident, actor: Actor, *,
     """Store the call and the incident, flag a possible duplicate, write the three events.
 
     The call is received at ``new.call_received_at`` (or now) and answered at
-    ``new.call_answered_at`` (or when received, if given, else now). A possible duplicate is an
-    open incident of the same type within 200 m whose call came within 15 minutes of this one.
+    ``new.call_answered_at`` (or when received, if given, else now). A stamp the caller did not
+    give is noted as unrecorded, so that analytics leaves the intervals that need it unmeasured.
+    A possible duplicate is an open incident of the same type within 200 m whose call came
+    within 15 minutes of this one.
     With an ``idempotency`` key seen before, nothing is written and the first incident is returned.
     """
     params = store.create_params(
@@ -133,6 +136,11 @@ def create_incident(db: Database, new: NewIncident, actor: Actor, *,
             if first is not None:
                 return _incident(store.incident_row(cur, int(first["incident_id"])))
         row = store.create_incident_in(cur, params)
+        if new.call_received_at is None or new.call_answered_at is None:
+            # the stamps stored then are the creation time: analytics must not measure them
+            store_analytics.note_unrecorded_call_stamps(cur, int(row["id"]),
+                                                        received=new.call_received_at is not None,
+                                                        answered=new.call_answered_at is not None)
         if idempotency is not None:
             _remember(cur, idempotency, "create_incident", {"incident_id": int(row["id"])})
     return _incident(row)
@@ -185,13 +193,15 @@ def close_incident(db: Database, incident_id: int, outcome: Any, actor: Actor, *
         try:
             store.incident_exists(db, dup_v)
         except NotFoundError:
-            raise validation.fail("duplicate_of", f"insiden {dup_v} tidak ada", f"incident {dup_v} does not exist") from None
+            raise validation.fail("duplicate_of", f"insiden {dup_v} tidak ada",
+                                  f"incident {dup_v} does not exist") from None
     with db.transaction() as cur:
         if idempotency is not None and _replay(cur, idempotency, "close") is not None:
             return _incident(store.incident_row(cur, incident_id))
         inc = store.lock_incident(cur, incident_id)
         if inc["status"] != "open":
-            raise ConflictError(f"incident {incident_id} is already closed")
+            raise ConflictError(f"incident {incident_id} is already closed", reason="incident_closed",
+                                incident_id=incident_id)
         now = store.now(cur)
         active = store.active_assignments_of_incident(cur, incident_id)
         if active:
@@ -354,12 +364,14 @@ def assign_units(db: Database, incident_id: int, units: Sequence[tuple[int, floa
                 return [_assignment(r) for r in store.assignments_of_incident_in(cur, incident_id) if int(r["id"]) in ids]
         inc = store.lock_incident(cur, incident_id)
         if inc["status"] != "open":
-            raise ConflictError(f"incident {incident_id} is closed")
+            raise ConflictError(f"incident {incident_id} is closed", reason="incident_closed",
+                                incident_id=incident_id)
         rows = store.lock_units(cur, wanted)
         for uid in wanted:
             if rows[uid]["status"] != "available":
                 raise UnitNotAvailableError(
-                    f"unit {rows[uid]['callsign']} is not available (status: {rows[uid]['status']})")
+                    f"unit {rows[uid]['callsign']} is not available (status: {rows[uid]['status']})",
+                    callsign=rows[uid]["callsign"], status=rows[uid]["status"], incident_id=incident_id)
         now = store.now(cur)
         created = []
         for uid in wanted:
@@ -407,10 +419,12 @@ def assign_plan(db: Database, res: Resources, incident_id: int, actor: Actor) ->
     """
     rec = recommend_for_incident(db, res, incident_id)
     if rec.get("plan_fulfilled"):
-        raise ConflictError("the response plan is already fulfilled by the units on this incident")
+        raise ConflictError("the response plan is already fulfilled by the units on this incident",
+                            reason="plan_fulfilled", incident_id=incident_id)
     chosen = plan_selection(rec)
     if not chosen:
-        raise ConflictError("no available unit fills this incident's response plan")
+        raise ConflictError("no available unit fills this incident's response plan", reason="plan_unfillable",
+                            incident_id=incident_id)
     return assign_units(db, incident_id, chosen, actor)
 
 
@@ -421,7 +435,8 @@ def unassign(db: Database, incident_id: int, unit_id: int, actor: Actor) -> Assi
         unit = store.lock_units(cur, [unit_id])[unit_id]
         active = store.active_assignment_of_unit(cur, unit_id, lock=True)
         if active is None or int(active["incident_id"]) != incident_id:
-            raise ConflictError(f"unit {unit['callsign']} is not assigned to incident {incident_id}")
+            raise ConflictError(f"unit {unit['callsign']} is not assigned to incident {incident_id}",
+                                reason="unit_not_assigned", incident_id=incident_id, callsign=unit["callsign"])
         now = store.now(cur)
         store.set_assignment_status(cur, active["id"], "cleared", stamp_column="cleared_at", at=now)
         store.set_unit_status(cur, unit_id, "available", now)
@@ -437,7 +452,8 @@ def set_unit_status(db: Database, unit_id: int, status: Any, actor: Actor, *, at
     """Move a unit through its life cycle; refuse what the life cycle does not allow.
 
     With an active assignment: dispatched → en_route → on_scene → (transporting → at_hospital)
-    → cleared, with 'cleared' (or 'available') allowed from any of them. Without one:
+    → cleared, with 'cleared' (or 'available') allowed from any of them; only units that carry
+    patients (ambulances) may report transporting and at_hospital. Without one:
     available ↔ out_of_service. ``at`` (ISO time with offset, default now) may not precede the
     previous stamp.
 
@@ -446,7 +462,8 @@ def set_unit_status(db: Database, unit_id: int, status: Any, actor: Actor, *, at
     ValidationFailed
         Unknown status, bad ``at``.
     InvalidTransitionError
-        The change is not allowed from the current status (HTTP 409).
+        The change is not allowed from the current status or for the unit's type (HTTP 409);
+        it names the unit, both statuses and the allowed next ones.
     """
     c = validation._Collector()
     target = c.run(validation.unit_status, status)
@@ -469,19 +486,20 @@ def set_unit_status(db: Database, unit_id: int, status: Any, actor: Actor, *, at
             else:
                 _apply_idle_status(cur, unit, target, when, actor)
         return unit_state(db, unit_id)
-    raise ConflictError(f"unit {unit_id} changed concurrently; try again")
+    raise ConflictError(f"unit {unit_id} changed concurrently; try again", reason="changed_concurrently")
 
 
 def _apply_assignment_status(cur: Any, unit: Mapping[str, Any], active: Mapping[str, Any], target: str,
                              when: datetime, actor: Actor) -> None:
     current = active["status"]
-    if not transition_allowed(current, target, assigned=True):
-        raise InvalidTransitionError(_transition_message(unit["callsign"], current, target, assigned=True))
+    if not transition_allowed(current, target, assigned=True, unit_type=unit["unit_type"]):
+        raise _transition_refused(unit, current, target, assigned=True)
     new = "cleared" if target in ("cleared", "available") else target
-    previous = max((t for t in (active["assigned_at"], active["en_route_at"], active["on_scene_at"],
-                                active["transport_started_at"], active["at_hospital_at"]) if t is not None))
+    previous = max(t for t in (active["assigned_at"], active["en_route_at"], active["on_scene_at"],
+                               active["transport_started_at"], active["at_hospital_at"]) if t is not None)
     if when < previous:
-        raise validation.fail("at", "waktu lebih awal dari status sebelumnya", "is earlier than the previous status change")
+        raise validation.fail("at", "waktu lebih awal dari status sebelumnya",
+                              "is earlier than the previous status change")
     store.set_assignment_status(cur, active["id"], new, stamp_column=STAMP_COLUMN_FOR_STATUS.get(new), at=when)
     store.set_unit_status(cur, unit["id"], "available" if new == "cleared" else new, when)
     first_col = INCIDENT_FIRST_COLUMN_FOR_STATUS.get(new)
@@ -494,21 +512,26 @@ def _apply_assignment_status(cur: Any, unit: Mapping[str, Any], active: Mapping[
 
 def _apply_idle_status(cur: Any, unit: Mapping[str, Any], target: str, when: datetime, actor: Actor) -> None:
     current = unit["status"]
-    if not transition_allowed(current, target, assigned=False):
-        raise InvalidTransitionError(_transition_message(unit["callsign"], current, target, assigned=False))
+    if not transition_allowed(current, target, assigned=False, unit_type=unit["unit_type"]):
+        raise _transition_refused(unit, current, target, assigned=False)
     new = "available" if target == "cleared" else target
     if when < unit["status_at"]:
-        raise validation.fail("at", "waktu lebih awal dari status sebelumnya", "is earlier than the previous status change")
+        raise validation.fail("at", "waktu lebih awal dari status sebelumnya",
+                              "is earlier than the previous status change")
     store.set_unit_status(cur, unit["id"], new, when)
     store.append_event(cur, kind="unit_status", at=when, unit_id=int(unit["id"]), actor=actor.name,
                        actor_user_id=actor.user_id, data={"from": current, "to": new, "callsign": unit["callsign"]})
 
 
-def _transition_message(callsign: str, current: str, target: str, *, assigned: bool) -> str:
-    allowed = next_statuses(current, assigned=assigned)
+def _transition_refused(unit: Mapping[str, Any], current: str, target: str, *,
+                        assigned: bool) -> InvalidTransitionError:
+    """The error for a refused status change: an English line for the API, the facts for a page."""
+    allowed = next_statuses(unit["unit_type"], current, assigned=assigned)
     where = "" if assigned else " (no active assignment)"
     hint = ", ".join(allowed) if allowed else "none"
-    return f"unit {callsign}: {current} → {target} is not allowed{where}; allowed next: {hint}"
+    return InvalidTransitionError(
+        f"unit {unit['callsign']}: {current} → {target} is not allowed{where}; allowed next: {hint}",
+        callsign=unit["callsign"], current=current, target=target, allowed=allowed)
 
 
 def unit_state(db: Database, unit_id: int) -> UnitState:

@@ -98,7 +98,7 @@ def username_taken(db: Database, username: str) -> bool:
 
 def ensure_unused_username(db: Database, username: str) -> None:
     if username_taken(db, username):
-        raise ConflictError(f"user name '{username}' is taken")
+        raise ConflictError(f"user name '{username}' is taken", reason="name_taken", name=username)
 
 
 def set_population(db: Database, rows: list[Any], *, actor: str, actor_user_id: int | None) -> int:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from incidents import model, validation
+from incidents.model import Actor
 from services import incidents as service
 from services.resources import Resources
-from incidents.model import Actor
 from store import Database, InvalidTransitionError, NotFoundError, UnitNotAvailableError
 from store._errors import ConflictError
 
@@ -75,11 +75,12 @@ def test_locate_names_the_place(db: Database) -> None:
 
 
 def test_create_writes_call_incident_and_three_events(db: Database) -> None:
-    received = datetime.now(timezone.utc) - timedelta(seconds=90)
+    received = datetime.now(UTC) - timedelta(seconds=90)
     inc = new(db, *MANDONGA, description="Pingsan di pasar", caller_phone="+62 812-3456-7890",
               call_received_at=received.isoformat())
     assert inc.status == "open" and inc.kecamatan == "Mandonga" and inc.priority == 1
     assert inc.possible_duplicate_of is None
+    assert inc.call_received_at is not None
     assert abs((inc.call_received_at - received).total_seconds()) < 0.01
     assert events(db, inc.id) == ["call_received", "call_answered", "incident_created"]
     with db.transaction() as cur:
@@ -100,7 +101,7 @@ def test_duplicate_is_flagged_within_200_m_and_same_type(db: Database) -> None:
 
 
 def test_duplicate_window_is_15_minutes(db: Database) -> None:
-    old = datetime.now(timezone.utc) - timedelta(minutes=20)
+    old = datetime.now(UTC) - timedelta(minutes=20)
     first = new(db, *MANDONGA, call_received_at=old.isoformat())
     later = new(db, *MANDONGA)
     assert later.possible_duplicate_of is None
@@ -110,8 +111,9 @@ def test_duplicate_window_is_15_minutes(db: Database) -> None:
 
 def test_validation_collects_every_bad_field(db: Database) -> None:
     with pytest.raises(validation.ValidationFailed) as exc:
-        service.prepare_incident(db, Resources(db), {"lat": math.nan, "lon": 500, "type": "alien_landing", "priority": 9,
-                                      "description": "x" * 4001, "caller_phone": "call me"})
+        service.prepare_incident(db, Resources(db), {"lat": math.nan, "lon": 500, "type": "alien_landing",
+                                                     "priority": 9, "description": "x" * 4001,
+                                                     "caller_phone": "call me"})
     fields = {e.field for e in exc.value.errors}
     assert fields == {"lat", "lon", "type", "priority", "description", "caller_phone"}
 
@@ -139,6 +141,8 @@ def test_assign_status_flow_and_projections(db: Database, fleet: dict[str, int])
     state = service.set_unit_status(db, amb, "cleared", ACTOR)
     assert state.status == "available" and state.incident_id is None
     detail = service.get_incident(db, inc.id)
+    assert detail.incident.first_dispatched_at and detail.incident.first_en_route_at
+    assert detail.incident.first_on_scene_at
     assert detail.incident.first_dispatched_at <= detail.incident.first_en_route_at <= detail.incident.first_on_scene_at
     (asg,) = detail.assignments
     assert asg.status == "cleared" and asg.at_hospital_at and asg.cleared_at and asg.eta_s == 300.0
@@ -169,7 +173,7 @@ def test_status_time_may_not_go_backwards(db: Database, fleet: dict[str, int]) -
     inc = new(db, *MANDONGA)
     amb = fleet["AMB-02"]
     service.assign_unit(db, inc.id, amb, ACTOR)
-    earlier = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    earlier = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     with pytest.raises(validation.ValidationFailed):
         service.set_unit_status(db, amb, "en_route", ACTOR, at=earlier)
     assert service.unit_state(db, amb).status == "dispatched"
@@ -233,7 +237,7 @@ def test_missing_rows_are_not_found(db: Database, fleet: dict[str, int]) -> None
 
 def test_positions_keep_the_newest_fix(db: Database, fleet: dict[str, int]) -> None:
     amb = fleet["AMB-01"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     r1 = service.record_position(db, amb, *MANDONGA, recorded_at=now.isoformat())
     r2 = service.record_position(db, amb, *KANDAI, recorded_at=(now - timedelta(minutes=1)).isoformat())
     assert r1["current"] and not r2["current"]
@@ -293,11 +297,71 @@ def test_search_finds_aliases_and_facilities(db: Database) -> None:
 
 
 def test_transition_table_matches_the_life_cycle() -> None:
-    assert model.next_statuses("dispatched", assigned=True) == ("en_route", "cleared")
+    assert model.next_statuses("ambulance", "dispatched", assigned=True) == ("en_route", "cleared")
     assert model.transition_allowed("on_scene", "available", assigned=True)
     assert not model.transition_allowed("dispatched", "on_scene", assigned=True)
     assert model.transition_allowed("available", "out_of_service", assigned=False)
     assert not model.transition_allowed("available", "en_route", assigned=False)
+
+
+def test_only_units_that_carry_patients_may_transport() -> None:
+    assert model.next_statuses("ambulance", "on_scene", assigned=True) == ("transporting", "cleared")
+    assert model.next_statuses("fire_engine", "on_scene", assigned=True) == ("cleared",)
+    assert model.next_statuses("police_patrol", "dispatched", assigned=True) == ("en_route", "cleared")
+    assert model.next_statuses("fire_engine", "transporting", assigned=True) == ("cleared",)
+    assert model.next_statuses("fire_engine", "available", assigned=False) == ("out_of_service",)
+    assert model.next_statuses("rescue", "out_of_service", assigned=False) == ("available",)
+    assert model.transition_allowed("on_scene", "transporting", assigned=True, unit_type="ambulance")
+    assert not model.transition_allowed("on_scene", "transporting", assigned=True, unit_type="fire_engine")
+    assert not model.transition_allowed("transporting", "at_hospital", assigned=True, unit_type="water_tanker")
+    assert model.assignment_statuses("ambulance") == ("en_route", "on_scene", "transporting", "at_hospital",
+                                                      "cleared")
+    assert model.assignment_statuses("fire_engine") == ("en_route", "on_scene", "cleared")
+    for unit_type in ("fire_engine", "water_tanker", "rescue", "police_patrol", "bpbd_rescue"):
+        for current in model.ASSIGNMENT_TRANSITIONS:
+            assert not set(model.next_statuses(unit_type, current, assigned=True)) & model.TRANSPORT_STATUSES
+
+
+def test_a_fire_engine_is_refused_transport_with_the_facts(db: Database, fleet: dict[str, int]) -> None:
+    inc = new(db, *KANDAI, type_="structure_fire")
+    fe = fleet["FE-01"]
+    service.assign_unit(db, inc.id, fe, ACTOR)
+    for status in ("en_route", "on_scene"):
+        service.set_unit_status(db, fe, status, ACTOR)
+    for target in ("transporting", "at_hospital"):
+        with pytest.raises(InvalidTransitionError) as refused:
+            service.set_unit_status(db, fe, target, ACTOR)
+        err = refused.value
+        assert (err.callsign, err.current, err.target, err.allowed) == ("FE-01", "on_scene", target, ("cleared",))
+        assert str(err) == f"unit FE-01: on_scene → {target} is not allowed; allowed next: cleared"
+    assert service.unit_state(db, fe).status == "on_scene"
+    with pytest.raises(InvalidTransitionError) as idle:
+        service.set_unit_status(db, fleet["AMB-01"], "on_scene", ACTOR)
+    assert (idle.value.callsign, idle.value.current, idle.value.target, idle.value.allowed) == (
+        "AMB-01", "available", "on_scene", ("out_of_service",))
+    assert "(no active assignment)" in str(idle.value)
+
+
+def test_conflicts_carry_what_a_page_needs_to_word_them(db: Database, fleet: dict[str, int]) -> None:
+    inc = new(db, *MANDONGA)
+    service.assign_unit(db, inc.id, fleet["AMB-01"], ACTOR)
+    service.set_unit_status(db, fleet["AMB-01"], "en_route", ACTOR)
+    with pytest.raises(UnitNotAvailableError) as taken:
+        service.assign_unit(db, inc.id, fleet["AMB-01"], ACTOR)
+    assert (taken.value.callsign, taken.value.status, taken.value.incident_id) == ("AMB-01", "en_route", inc.id)
+    assert str(taken.value) == "unit AMB-01 is not available (status: en_route)"
+    with pytest.raises(ConflictError) as not_on_it:
+        service.unassign(db, inc.id, fleet["FE-01"], ACTOR)
+    assert (not_on_it.value.reason, not_on_it.value.callsign, not_on_it.value.incident_id) == (
+        "unit_not_assigned", "FE-01", inc.id)
+    service.close_incident(db, inc.id, "resolved", ACTOR)
+    with pytest.raises(ConflictError) as closed:
+        service.close_incident(db, inc.id, "resolved", ACTOR)
+    assert (closed.value.reason, closed.value.incident_id) == ("incident_closed", inc.id)
+    with pytest.raises(ConflictError) as closed_assign:
+        service.assign_unit(db, inc.id, fleet["AMB-02"], ACTOR)
+    assert closed_assign.value.reason == "incident_closed"
+    assert str(closed_assign.value) == f"incident {inc.id} is closed"
 
 
 def test_plan_counts_units_already_on_the_incident(db: Database, fleet: dict[str, int]) -> None:
@@ -348,10 +412,10 @@ def test_estimate_free_in_uses_history_or_a_default() -> None:
 
 def test_unfillable_plan_offers_the_first_units_to_become_free(db: Database) -> None:
     ids = seed_fleet(db, FLEET[:2])   # two ambulances only
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # History: ambulance jobs took 40 min from on scene to cleared (median), 10 min from at hospital.
     with db.transaction() as cur:
-        for k in range(5):
+        for _k in range(5):
             cur.execute(
                 "INSERT INTO incidents (incident_type, priority, geom, status, outcome, closed_at)"
                 " VALUES ('medical', 1, ST_SetSRID(ST_MakePoint(122.512, -3.967), 4326), 'closed', 'resolved', %s)"

@@ -3,13 +3,18 @@
 Pages show :func:`user_message`; the API answers :func:`api_answer` (status and the ``errors`` list
 of its JSON body). Catch :data:`EXPECTED` around a service call; anything else is a bug and is
 left to the generic handler (logged, answered 500).
+
+A page's message is worded from the error's data (callsign, statuses, incident, distance), never
+from its English line: an error that carries no data the page can word shows only its headline
+in Indonesian, and its English line in English.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from i18n import tr
+from i18n import fmt_num, tr
+from incidents import labels
 from incidents.validation import ValidationFailed
 from layers._errors import GeoDataError
 from planning._errors import InvalidParameterError, NoIncidentsError, NoStationsError, PlanningError, SolverError
@@ -24,8 +29,8 @@ from store._errors import (
     UnitNotAvailableError,
 )
 
-__all__ = ["EXPECTED", "ErrorKind", "api_answer", "field_label", "field_messages", "kind_of", "status_of",
-           "user_message"]
+__all__ = ["EXPECTED", "ErrorKind", "api_answer", "field_label", "field_messages", "kind_of", "reason_text",
+           "status_of", "user_message"]
 
 
 @dataclass(frozen=True)
@@ -37,10 +42,11 @@ class ErrorKind:
     status
         HTTP status of the API answer.
     text_id, text_en
-        The user's message (Indonesian, English); the error's own line follows when ``detail``.
+        The user's message (Indonesian, English); the error's reason follows when ``detail``.
     detail
-        Append ``str(exc)`` (the error's one-line English reason) to the user's message (the API's
-        message is always ``api_prefix`` + ``str(exc)``).
+        Follow the headline with the error's reason: worded from the error's data in the user's
+        language when it has any (:func:`reason_text`), else its one-line English reason in
+        English only (the API's message is always ``api_prefix`` + ``str(exc)``).
     field
         The ``field`` of the API's error entry.
     api_prefix
@@ -155,12 +161,98 @@ def field_messages(exc: ValidationFailed, lang: str) -> list[str]:
 
 
 def user_message(exc: BaseException, lang: str) -> str:
-    """The one line a page shows for ``exc`` (never a stack trace)."""
+    """The one line a page shows for ``exc`` (never a stack trace), wholly in the user's language."""
     if isinstance(exc, ValidationFailed):
         return "; ".join(field_messages(exc, lang))
     kind = kind_of(exc)
     text = tr(kind.text_id, kind.text_en, lang)
-    return text + str(exc) if kind.detail else text
+    if not kind.detail:
+        return text
+    reason = reason_text(exc, lang)
+    if reason is not None:
+        return text + reason
+    if lang == "en" and str(exc):
+        return text + str(exc)
+    return _headline(text)
+
+
+def _headline(text: str) -> str:
+    """A headline written to be followed by a reason (``"Ditolak — "``), as a sentence (``"Ditolak."``)."""
+    return text.rstrip().rstrip("—:").rstrip() + "."
+
+
+def _point(lon: float, lat: float) -> str:
+    """A point as people read GPS coordinates: latitude first (``-3.97500, 122.56000``)."""
+    return f"{lat:.5f}, {lon:.5f}"
+
+
+def _metres(distance_m: float, lang: str) -> str:
+    return fmt_num(distance_m, lang) + " m"
+
+
+def _conflict_reason(exc: ConflictError, lang: str) -> str | None:
+    incident = f" #{exc.incident_id}" if exc.incident_id is not None else ""
+    unit = labels.unit_label(exc.callsign, None, lang)
+    if isinstance(exc, InvalidTransitionError) and exc.current and exc.target:
+        return labels.transition_message(exc.callsign, exc.current, exc.target, lang, allowed=exc.allowed)
+    if isinstance(exc, UnitNotAvailableError) and exc.callsign:
+        if exc.status:
+            return f"{exc.callsign}, status: {labels.status_label(exc.status, lang)}"
+        return tr(f"{exc.callsign} sudah bertugas", f"{exc.callsign} is already assigned", lang)
+    texts: dict[str, tuple[str, str]] = {
+        "incident_closed": (f"insiden{incident} sudah ditutup", f"incident{incident} is already closed"),
+        "plan_fulfilled": (f"rencana respons insiden{incident} sudah terpenuhi oleh unit yang bertugas",
+                           f"the response plan of incident{incident} is already fulfilled by its units"),
+        "plan_unfillable": (f"tidak ada unit siaga yang memenuhi rencana respons insiden{incident}",
+                            f"no available unit fills the response plan of incident{incident}"),
+        "unit_not_assigned": (f"{unit} tidak ditugaskan pada insiden{incident}",
+                              f"{unit} is not assigned to incident{incident}"),
+        "changed_concurrently": ("unit diubah bersamaan oleh pengguna lain; coba lagi",
+                                 "the unit was changed by someone else at the same time; try again"),
+        "name_taken": (f"nama pengguna '{exc.name}' sudah dipakai", f"user name '{exc.name}' is taken"),
+    }
+    pair = texts.get(exc.reason)
+    return tr(pair[0], pair[1], lang) if pair else None
+
+
+def _routing_reason(exc: RoutingError, lang: str) -> str | None:
+    if isinstance(exc, OutsideServiceAreaError):
+        where, far = _point(exc.lon, exc.lat), _metres(exc.distance_m, lang)
+        if getattr(exc, "reason_code", "") == "open_water":
+            return tr(f"titik {where} berada di laut, {far} dari daratan kota",
+                      f"the point {where} is in the water, {far} from the city's land", lang)
+        return tr(f"titik {where} berada di luar wilayah layanan, {far} dari daratan kota",
+                  f"the point {where} is outside the service area, {far} from the city's land", lang)
+    if isinstance(exc, OffNetworkError):
+        where, far = _point(exc.lon, exc.lat), _metres(exc.distance_m, lang)
+        code = getattr(exc, "reason_code", "off_network")
+        if code == "boat_only":
+            return tr(f"titik {where} tidak terjangkau jalan mana pun (hanya dengan perahu)",
+                      f"no road reaches the point {where} (boat only)", lang)
+        if code == "invalid_position":
+            return tr(f"posisi {where} tidak sah", f"the position {where} is not valid", lang)
+        return tr(f"titik {where} berjarak {far} dari jalan terdekat",
+                  f"the point {where} is {far} from the nearest road", lang)
+    if isinstance(exc, UnreachableError):
+        return tr("tidak ada jalan yang menghubungkan kedua tempat", "no road connects the two places", lang)
+    return None
+
+
+def reason_text(exc: BaseException, lang: str) -> str | None:
+    """The error's reason worded from its data in the user's language; None when it carries none.
+
+    Any error may carry its own wording as ``message_id`` / ``message_en`` attributes.
+    """
+    own_id, own_en = getattr(exc, "message_id", None), getattr(exc, "message_en", None)
+    if isinstance(own_id, str) and isinstance(own_en, str) and own_id and own_en:
+        return tr(own_id, own_en, lang)
+    if isinstance(exc, ConflictError):
+        return _conflict_reason(exc, lang)
+    if isinstance(exc, RoutingError):
+        return _routing_reason(exc, lang)
+    if isinstance(exc, RecommendationError) and isinstance(exc.__cause__, RoutingError):
+        return _routing_reason(exc.__cause__, lang)
+    return None
 
 
 def api_answer(exc: BaseException) -> tuple[int, list[dict[str, str]]]:
