@@ -7,7 +7,8 @@ import binascii
 from typing import Any
 
 import dash
-from dash import Input, Output, State, callback, dash_table, dcc, html
+import dash_ag_grid as dag
+from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from analytics._errors import TargetsError
@@ -17,7 +18,7 @@ from i18n import fmt_wita
 from services import analytics as analytics_service, imports as import_service
 from web.auth import callback_roles, page_guard
 from web.context import current_user, get_db
-from web.lang import tr
+from web.lang import current_lang, tr
 
 dash.register_page(__name__, path="/analytics/data", name="Data kinerja", title="Kendari 112 — Data kinerja")
 
@@ -29,14 +30,24 @@ TEMPLATE = ",".join(COLUMNS) + "\n" + \
     "unit,KDI-2025-000123,,,,,,,,,,,,AMB-01,2025-06-12T08:03:10+08:00,2025-06-12T08:04:00+08:00," \
     "2025-06-12T08:11:45+08:00,2025-06-12T08:25:00+08:00,2025-06-12T08:41:00+08:00,2025-06-12T09:05:00+08:00\n"
 
-_TARGET_COLUMNS = [
-    {"id": "interval", "name": "interval", "presentation": "dropdown"},
-    {"id": "agency", "name": "agency"},
-    {"id": "incident_type", "name": "incident_type"},
-    {"id": "target_s", "name": "target_s", "type": "numeric"},
-    {"id": "goal_share", "name": "goal_share", "type": "numeric"},
-    {"id": "source", "name": "source"},
-]
+def _target_columns() -> list[dict[str, Any]]:
+    """Editable columns of the targets grid (headers in the user's language; values are codes)."""
+    return [
+        {"field": "interval", "headerName": tr("Interval", "Interval"), "editable": True,
+         "cellEditor": "agSelectCellEditor", "cellEditorParams": {"values": list(INTERVAL_KEYS)},
+         "checkboxSelection": True},
+        {"field": "agency", "headerName": tr("Instansi (kosong = semua)", "Agency (empty = all)"),
+         "editable": True, "cellEditor": "agSelectCellEditor",
+         "cellEditorParams": {"values": ["", *sorted(_labels()[0].values())]}},
+        {"field": "incident_type", "headerName": tr("Jenis insiden (kosong = semua)", "Incident type (empty = all)"),
+         "editable": True, "cellEditor": "agSelectCellEditor",
+         "cellEditorParams": {"values": ["", *sorted(_labels()[1].values())]}},
+        {"field": "target_s", "headerName": tr("Target (detik)", "Target (seconds)"), "editable": True,
+         "cellDataType": "number"},
+        {"field": "goal_share", "headerName": tr("Porsi sasaran (0–1)", "Goal share (0–1)"), "editable": True,
+         "cellDataType": "number"},
+        {"field": "source", "headerName": tr("Sumber", "Source"), "editable": True, "flex": 1},
+    ]
 
 
 def _imports_table() -> Any:
@@ -62,12 +73,14 @@ def layout(**_: Any) -> Any:
         html.H2(tr("Data kinerja: impor riwayat dan target", "Performance data: history import and targets")),
         html.Section([
             html.H3(tr("Impor insiden historis (CSV)", "Import historical incidents (CSV)")),
-            html.P(tr("Satu berkas UTF-8 dengan baris judul. Kolom record: 'incident' (satu baris per insiden) "
-                      "atau 'unit' (satu baris per respons unit, dihubungkan lewat ref). Cap waktu ISO 8601 dengan "
-                      "zona (mis. 2026-01-31T21:05:09+08:00). Berkas diimpor utuh atau tidak sama sekali.",
-                      "One UTF-8 file with a header row. Column record: 'incident' (one row per incident) or "
-                      "'unit' (one row per unit response, joined by ref). Time stamps in ISO 8601 with offset "
-                      "(e.g. 2026-01-31T21:05:09+08:00). A file is imported whole or not at all.")),
+            html.P([tr("Satu berkas UTF-8 dengan baris judul. Kolom ", "One UTF-8 file with a header row. Column "),
+                    html.Code("record"), ": ", html.Code("incident"),
+                    tr(" (satu baris per insiden) atau ", " (one row per incident) or "), html.Code("unit"),
+                    tr(" (satu baris per respons unit, dihubungkan lewat ", " (one row per unit response, joined by "),
+                    html.Code("ref"),
+                    tr("). Cap waktu ISO 8601 dengan zona (mis. 2026-01-31T21:05:09+08:00). Berkas diimpor utuh "
+                       "atau tidak sama sekali.", "). Time stamps in ISO 8601 with offset "
+                       "(e.g. 2026-01-31T21:05:09+08:00). A file is imported whole or not at all.")]),
             html.Code(",".join(COLUMNS), className="k112-an-code"),
             html.Div([html.Button(tr("Unduh contoh", "Download a sample"), id="imports-template-button"),
                       dcc.Download(id="imports-template")]),
@@ -84,19 +97,21 @@ def layout(**_: Any) -> Any:
         html.Section([
             html.H3(tr("Target per interval, instansi dan jenis", "Targets per interval, agency and type")),
             html.P(tr("Aturan paling spesifik berlaku (jenis > instansi > bawaan). Setiap interval perlu satu aturan "
-                      "bawaan tanpa instansi dan jenis. goal_share: porsi insiden yang harus dalam target (0.9 = "
-                      "persentil ke-90).",
+                      "bawaan tanpa instansi dan jenis. Porsi sasaran: porsi insiden yang harus dalam target "
+                      "(0,9 = persentil ke-90).",
                       "The most specific rule applies (type > agency > default). Every interval needs one default "
-                      "rule without agency and type. goal_share: share of incidents that must be within the target "
+                      "rule without agency and type. Goal share: share of incidents that must be within the target "
                       "(0.9 = 90th percentile).")),
-            dash_table.DataTable(  # type: ignore[attr-defined]
-                id="imports-targets", columns=_TARGET_COLUMNS, editable=True, row_deletable=True,
-                data=[_rule_row(r) for r in targets.rules],
-                dropdown={"interval": {"options": [{"label": k, "value": k} for k in INTERVAL_KEYS]}},
-                style_cell={"fontSize": "0.9rem", "padding": "4px"}, style_table={"overflowX": "auto"},
+            dag.AgGrid(
+                id="imports-targets", columnDefs=_target_columns(), rowData=[_rule_row(r) for r in targets.rules],
+                dashGridOptions={"rowSelection": "multiple", "suppressRowClickSelection": True,
+                                 "singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True,
+                                 "domLayout": "autoHeight"},
+                defaultColDef={"resizable": True}, style={"width": "100%"},
             ),
             html.Div([
                 html.Button(tr("Tambah aturan", "Add a rule"), id="imports-targets-add"),
+                html.Button(tr("Hapus baris terpilih", "Delete selected rows"), id="imports-targets-delete"),
                 html.Button(tr("Simpan target", "Save targets"), id="imports-targets-save"),
                 html.Button(tr("Kembalikan bawaan", "Restore defaults"), id="imports-targets-reset"),
             ], className="k112-quick-row"),
@@ -105,9 +120,28 @@ def layout(**_: Any) -> Any:
     ], className="k112-analytics")
 
 
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Agency and incident-type code → name in the user's language."""
+    names = analytics_service.names(get_db())
+    pick = 1 if current_lang() == "en" else 0
+    return ({c: n[pick] for c, n in names.agencies.items()}, {c: n[pick] for c, n in names.types.items()})
+
+
 def _rule_row(rule: Any) -> dict[str, Any]:
-    return {"interval": rule.interval, "agency": rule.agency or "", "incident_type": rule.incident_type or "",
+    """A target rule as a grid row: agency and type shown by name, not by code."""
+    agencies, types = _labels()
+    return {"interval": rule.interval, "agency": agencies.get(rule.agency or "", rule.agency or ""),
+            "incident_type": types.get(rule.incident_type or "", rule.incident_type or ""),
             "target_s": rule.target_s, "goal_share": rule.goal_share, "source": rule.source}
+
+
+def _code_of(value: Any, labels: dict[str, str]) -> str | None:
+    """The code for a name (or a code typed as such); None for empty."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    by_name = {name: code for code, name in labels.items()}
+    return by_name.get(text, text)
 
 
 def _decode(contents: str) -> str:
@@ -182,16 +216,19 @@ def template(_: int | None) -> Any:
 
 
 @callback(
-    Output("imports-targets", "data"), Output("imports-targets-result", "children"),
+    Output("imports-targets", "rowData"), Output("imports-targets-result", "children"),
     Input("imports-targets-add", "n_clicks"), Input("imports-targets-save", "n_clicks"),
-    Input("imports-targets-reset", "n_clicks"), State("imports-targets", "data"),
+    Input("imports-targets-reset", "n_clicks"), Input("imports-targets-delete", "n_clicks"),
+    State("imports-targets", "rowData"), State("imports-targets", "selectedRows"),
     prevent_initial_call=True,
 )
 @callback_roles(*ROLES)
-def edit_targets(_add: int | None, _save: int | None, _reset: int | None,
-                 rows: list[dict[str, Any]] | None) -> tuple[Any, Any]:
+def edit_targets(_add: int | None, _save: int | None, _reset: int | None, _delete: int | None,
+                 rows: list[dict[str, Any]] | None, selected: list[dict[str, Any]] | None) -> tuple[Any, Any]:
     trigger = dash.ctx.triggered_id
     rows = list(rows or [])
+    if trigger == "imports-targets-delete":
+        return [r for r in rows if r not in (selected or [])], dash.no_update
     if trigger == "imports-targets-add":
         return [*rows, {"interval": "total", "agency": "", "incident_type": "", "target_s": 900,
                         "goal_share": 0.9, "source": ""}], dash.no_update
@@ -203,11 +240,13 @@ def edit_targets(_add: int | None, _save: int | None, _reset: int | None,
 
 
 def _save_targets(rows: list[dict[str, Any]]) -> tuple[Any, Any]:
-    doc = {"rules": [{**r, "agency": r.get("agency") or None, "incident_type": r.get("incident_type") or None}
-                     for r in rows]}
+    agencies, types = _labels()
+    doc = {"rules": [{**r, "agency": _code_of(r.get("agency"), agencies),
+                      "incident_type": _code_of(r.get("incident_type"), types)} for r in rows]}
     try:
         saved = analytics_service.save_targets(get_db(), doc)
     except TargetsError as exc:
-        return dash.no_update, html.P(str(exc), className="k112-error", id="imports-targets-error")
+        return dash.no_update, html.P([tr("Target tidak disimpan: ", "Targets not saved: "), html.Code(str(exc))],
+                                      className="k112-error", id="imports-targets-error")
     return [_rule_row(r) for r in saved.rules], html.P(tr("Target disimpan.", "Targets saved."), className="k112-ok",
                                                        id="imports-targets-saved")
