@@ -20,7 +20,7 @@ first band starts at 0. Places beyond the last band, not reachable, or not on th
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -46,12 +46,47 @@ STATION_KINDS: Mapping[str, tuple[str, ...]] = {
     "police": ("police_station",),
     "bpbd": ("bpbd_post",),
 }
+#: The agency whose units are based at each station kind (used when the stations carry no agency).
+STATION_KIND_AGENCIES: Mapping[str, tuple[str, ...]] = {
+    "fire": ("DAMKAR",),
+    "ambulance": ("PSC119",),
+    "police": ("POLICE",),
+    "bpbd": ("BPBD",),
+}
 STATION_KIND_LABELS: Mapping[str, tuple[str, str]] = {
     "fire": ("Pos Damkar", "Fire posts"),
     "ambulance": ("Pangkalan ambulans (puskesmas, RS)", "Ambulance bases (puskesmas, hospitals)"),
     "police": ("Kantor polisi (polsek)", "Police stations"),
     "bpbd": ("Pos BPBD", "Disaster agency (BPBD) posts"),
 }
+
+
+def served_incident_types(agencies: Iterable[str], unit_types: Iterable[Mapping[str, Any]],
+                          plans: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Incident types that stations of these agencies answer, from the response plans.
+
+    A type is served when its response plan asks for a unit type (not only as a substitute) that
+    belongs to one of ``agencies``: fire posts (DAMKAR: fire engine, water tanker, rescue) serve
+    fires, floods, fallen trees and animal rescues; a municipal ticket (street light, water
+    supply) has no emergency unit in its plan and is never served.
+
+    Parameters
+    ----------
+    agencies
+        Agency codes of the stations (e.g. ``["DAMKAR"]``).
+    unit_types
+        Rows with ``code, agency_code``.
+    plans
+        Response-plan rows with ``incident_type, unit_type`` (``unit_type`` None for a type
+        without a plan).
+
+    Returns
+    -------
+    The served type codes, sorted.
+    """
+    wanted = set(agencies)
+    units = {str(u["code"]) for u in unit_types if u.get("agency_code") in wanted}
+    return tuple(sorted({str(p["incident_type"]) for p in plans if p.get("unit_type") in units}))
 
 
 def parse_bands(bands_min: Sequence[float] | str) -> tuple[float, ...]:

@@ -1,6 +1,10 @@
-"""Plotly figures and short summaries of the planning results (no Dash, no SQL).
+"""Plotly figures of the planning results (no Dash, no SQL), and the plain-language summaries.
 
-Colours and labels are shared with the folium report (:mod:`planning.report`).
+Colours and labels are shared with the folium report (:mod:`planning.report`). The palette keeps
+the two families apart and is safe for colour-blind readers: hot and cold spots in ColorBrewer's
+red–blue (RdBu), drive-time bands in one purple ramp (darker = quicker), uncovered land as a grey
+veil, the density surface in greys, new posts in Okabe–Ito bluish green. Numbers are formatted in
+the user's language (also inside plotly: ``layout.separators``).
 """
 
 from __future__ import annotations
@@ -17,41 +21,97 @@ from shapely.geometry.base import BaseGeometry
 from i18n import tr
 from layers.map_figure import build_map_figure
 from planning import hotspots as hs, temporal as tmp
+from planning._format import band_labels, minutes, model_label, num, pct, uncovered_label
+from planning._summaries import Summary, coverage_summary, hotspot_summary, siting_summary, temporal_summary
+from planning.siting import site_label
 
-#: class: (colour, Indonesian, English)
+__all__ = [
+    "BAND_COLOURS",
+    "CANDIDATE_COLOUR",
+    "CHOSEN_COLOUR",
+    "CLICKED_COLOUR",
+    "EMERGING_STYLE",
+    "GAINED_COLOUR",
+    "HOTSPOT_LAYERS",
+    "HOTSPOT_STYLE",
+    "KDE_STOPS",
+    "REMOVED_COLOUR",
+    "STATION_COLOUR",
+    "UNCOVERED_COLOUR",
+    "Summary",
+    "band_colours",
+    "base_map",
+    "class_label",
+    "clicked_figure",
+    "coverage_figure",
+    "coverage_rows",
+    "coverage_summary",
+    "coverage_traces",
+    "hotspot_figure",
+    "hotspot_summary",
+    "hour_weekday_figure",
+    "kde_png_url",
+    "kde_rgba",
+    "model_label",
+    "polygon_trace",
+    "seasonality_figure",
+    "separators",
+    "siting_figure",
+    "siting_summary",
+    "temporal_summary",
+]
+
+#: class: (colour, Indonesian, English) — ColorBrewer RdBu (colour-blind safe).
 HOTSPOT_STYLE: Mapping[str, tuple[str, str, str]] = {
-    "hot_99": ("#b2182b", "Titik panas (99%)", "Hot spot (99% confidence)"),
-    "hot_95": ("#ef6548", "Titik panas (95%)", "Hot spot (95% confidence)"),
-    "hot_90": ("#fdae6b", "Titik panas (90%)", "Hot spot (90% confidence)"),
-    "cold_90": ("#9ecae1", "Titik dingin (90%)", "Cold spot (90% confidence)"),
-    "cold_95": ("#4292c6", "Titik dingin (95%)", "Cold spot (95% confidence)"),
-    "cold_99": ("#08519c", "Titik dingin (99%)", "Cold spot (99% confidence)"),
+    "hot_99": ("#b2182b", "Titik panas (99 %)", "Hot spot (99% confidence)"),
+    "hot_95": ("#ef8a62", "Titik panas (95 %)", "Hot spot (95% confidence)"),
+    "hot_90": ("#fddbc7", "Titik panas (90 %)", "Hot spot (90% confidence)"),
+    "cold_90": ("#d1e5f0", "Titik dingin (90 %)", "Cold spot (90% confidence)"),
+    "cold_95": ("#67a9cf", "Titik dingin (95 %)", "Cold spot (95% confidence)"),
+    "cold_99": ("#2166ac", "Titik dingin (99 %)", "Cold spot (99% confidence)"),
 }
 EMERGING_STYLE: Mapping[str, tuple[str, str, str]] = {
-    "new_hot": ("#a50f15", "Titik panas baru", "New hot spot"),
-    "intensifying_hot": ("#fb6a4a", "Titik panas menguat", "Intensifying hot spot"),
-    "weakening_hot": ("#fcbba1", "Titik panas melemah", "Weakening hot spot"),
-    "ended_hot": ("#bdbdbd", "Bukan lagi titik panas", "No longer a hot spot"),
-    "new_cold": ("#08519c", "Titik dingin baru", "New cold spot"),
-    "intensifying_cold": ("#6baed6", "Titik dingin menguat", "Intensifying cold spot"),
-    "weakening_cold": ("#c6dbef", "Titik dingin melemah", "Weakening cold spot"),
-    "ended_cold": ("#969696", "Bukan lagi titik dingin", "No longer a cold spot"),
+    "new_hot": ("#67001f", "Titik panas baru", "New hot spot"),
+    "intensifying_hot": ("#d6604d", "Titik panas menguat", "Intensifying hot spot"),
+    "weakening_hot": ("#f4a582", "Titik panas melemah", "Weakening hot spot"),
+    "ended_hot": ("#bababa", "Bukan lagi titik panas", "No longer a hot spot"),
+    "new_cold": ("#053061", "Titik dingin baru", "New cold spot"),
+    "intensifying_cold": ("#4393c3", "Titik dingin menguat", "Intensifying cold spot"),
+    "weakening_cold": ("#92c5de", "Titik dingin melemah", "Weakening cold spot"),
+    "ended_cold": ("#878787", "Bukan lagi titik dingin", "No longer a cold spot"),
 }
-#: Band fills from the quickest to the slowest; the last colour is for "beyond" (uncovered).
-BAND_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fdae61", "#f46d43", "#d73027", "#a50026", "#7f3b08")
-UNCOVERED_COLOUR = "#6a0dad"
-KDE_STOPS = ((0.0, (255, 255, 178)), (0.25, (254, 204, 92)), (0.5, (253, 141, 60)),
-             (0.75, (240, 59, 32)), (1.0, (189, 0, 38)))
+#: Drive-time ramp (ColorBrewer Purples), quickest first; bands take evenly spaced steps of it.
+BAND_COLOURS = ("#3f007d", "#54278f", "#6a51a3", "#807dba", "#9e9ac8", "#bcbddc", "#dadaeb", "#efedf5")
+UNCOVERED_COLOUR = "#404040"
+#: Density surface: light grey (low) to near black (high), under the coloured cells.
+KDE_STOPS = ((0.0, (247, 247, 247)), (0.25, (204, 204, 204)), (0.5, (150, 150, 150)),
+             (0.75, (99, 99, 99)), (1.0, (37, 37, 37)))
 STATION_COLOUR = "#102a43"
-CHOSEN_COLOUR = "#00c853"
-REMOVED_COLOUR = "#9e9e9e"
-CANDIDATE_COLOUR = "#7b1fa2"
+CHOSEN_COLOUR = "#009e73"
+GAINED_COLOUR = "#009e73"
+REMOVED_COLOUR = "#bdbdbd"
+CANDIDATE_COLOUR = "#737373"
+CLICKED_COLOUR = "#e69f00"
+LOST_COLOUR = "#969696"
+
+
+def separators(lang: str) -> str:
+    """plotly ``layout.separators`` (decimal, thousands) for the language: ``,.`` in id, ``.,`` in en."""
+    return ".," if lang == "en" else ",."
 
 
 def band_colours(n_bands: int) -> list[str]:
-    """One colour per band (green → red) plus the uncovered colour last."""
-    picks = [BAND_COLOURS[i] for i in (0, 2, 4)][:n_bands] if n_bands <= 3 else list(BAND_COLOURS[:n_bands])
-    return [*picks, UNCOVERED_COLOUR]
+    """One colour per band (dark purple = quickest) plus the uncovered colour last."""
+    idx = np.linspace(1, 6, n_bands).round().astype(int) if n_bands > 1 else np.array([2])
+    return [*(BAND_COLOURS[i] for i in idx), UNCOVERED_COLOUR]
+
+
+def class_label(klass: str, lang: str) -> str:
+    """A hot-spot class in words (``hot_99`` → ``Titik panas (99 %)``)."""
+    style = HOTSPOT_STYLE.get(klass)
+    if style:
+        return tr(style[1], style[2], lang)
+    return tr("tidak signifikan", "not significant", lang) if klass == "ns" else tr("tidak diuji", "not tested", lang)
 
 
 # --- kernel density as an image -------------------------------------------------------------
@@ -63,7 +123,7 @@ def kde_rgba(density: np.ndarray) -> tuple[np.ndarray, float]:
     v = np.clip(np.nan_to_num(d, nan=0.0) / max(vmax, 1e-12), 0.0, 1.0)
     stops = np.array([s for s, _ in KDE_STOPS])
     rgb = np.stack([np.interp(v, stops, [c[i] for _, c in KDE_STOPS]) for i in range(3)], axis=-1)
-    alpha = np.where(v < 0.03, 0.0, np.clip(0.25 + v * 0.75, 0.0, 0.9)) * 255
+    alpha = np.where(v < 0.03, 0.0, np.clip(0.2 + v * 0.6, 0.0, 0.8)) * 255
     alpha[~np.isfinite(d)] = 0
     return np.dstack([rgb, alpha]).astype(np.uint8), vmax
 
@@ -121,15 +181,45 @@ def _points_trace(rows: Sequence[Mapping[str, Any]], *, name: str, colour: str, 
 
 
 def base_map(areas: Mapping[str, Any], traces: Sequence[Any], *, lang: str, basemap: str,
-          uirevision: str) -> go.Figure:
+             uirevision: str) -> go.Figure:
+    """The city map (kecamatan and their names) with ``traces`` on top, numbers in the language's format."""
     fig = build_map_figure(areas=areas, layers=("kecamatan", "labels"), lang=lang, basemap=basemap,
                            extra_traces=traces, uirevision=uirevision)
-    fig.update_layout(clickmode="event")
+    fig.update_layout(clickmode="event", separators=separators(lang))
     return fig
 
 
 # --- hotspots -------------------------------------------------------------------------------
 HOTSPOT_LAYERS = ("gi", "counts", "kelurahan", "emerging")
+
+
+def _gi_traces(cells: Any, lang: str) -> list[Any]:
+    traces = []
+    for klass, (colour, label_id, label_en) in HOTSPOT_STYLE.items():
+        sub = cells[cells["klass"] == klass]
+        if sub.empty:
+            continue
+        hover = [f"<b>{tr(label_id, label_en, lang)}</b><br>{tr('Insiden', 'Incidents', lang)}: "
+                 f"{num(int(c), lang)}<br>Gi* z = {num(z, lang, 2)}, p = {num(p, lang, 3)}"
+                 for c, z, p in zip(sub["count"], sub["z"], sub["p_sim"])]
+        traces.append(cells_trace(sub, name=tr(label_id, label_en, lang), colour=colour, hover=hover,
+                                  legendgroup="gi"))
+    return traces
+
+
+def _emerging_traces(em: Any, lang: str) -> list[Any]:
+    traces = []
+    for change, (colour, label_id, label_en) in EMERGING_STYLE.items():
+        sub = em[em["change"] == change]
+        if sub.empty:
+            continue
+        hover = [f"<b>{tr(label_id, label_en, lang)}</b><br>{class_label(a, lang)} → {class_label(b, lang)}<br>"
+                 f"{tr('Insiden', 'Incidents', lang)}: {num(int(cb), lang)} → {num(int(ca), lang)}"
+                 for a, b, cb, ca in zip(sub["klass_before"], sub["klass_after"], sub["count_before"],
+                                         sub["count_after"])]
+        traces.append(cells_trace(sub, name=tr(label_id, label_en, lang), colour=colour, hover=hover,
+                                  legendgroup="emerging"))
+    return traces
 
 
 def hotspot_figure(view: Any, *, areas: Mapping[str, Any], layer: str = "gi", show_kde: bool = True,
@@ -138,48 +228,31 @@ def hotspot_figure(view: Any, *, areas: Mapping[str, Any], layer: str = "gi", sh
     cells = view.hotspots.cells
     traces: list[Any] = []
     if layer == "gi":
-        for klass, (colour, label_id, label_en) in HOTSPOT_STYLE.items():
-            sub = cells[cells["klass"] == klass]
-            if sub.empty:
-                continue
-            hover = [f"<b>{tr(label_id, label_en, lang)}</b><br>{tr('Insiden', 'Incidents', lang)}: "
-                     f"{int(c)}<br>Gi* z = {z:.2f}, p = {p:.3f}"
-                     for c, z, p in zip(sub["count"], sub["z"], sub["p_sim"])]
-            traces.append(cells_trace(sub, name=tr(label_id, label_en, lang), colour=colour, hover=hover,
-                                      legendgroup="gi"))
+        traces = _gi_traces(cells, lang)
     elif layer == "counts":
         sub = cells[cells["count"] > 0]
         if not sub.empty:
-            fc = hs.cells_geojson(sub)
             traces.append(go.Choroplethmap(
-                geojson=fc, locations=list(sub.index), z=sub["count"].tolist(), featureidkey="id",
-                colorscale="YlOrRd", marker={"opacity": 0.7, "line": {"width": 0.2, "color": "#fff"}},
+                geojson=hs.cells_geojson(sub), locations=list(sub.index), z=sub["count"].tolist(),
+                featureidkey="id", colorscale="YlOrRd", zmin=0,
+                marker={"opacity": 0.7, "line": {"width": 0.2, "color": "#fff"}},
                 colorbar={"title": {"text": tr("Insiden", "Incidents", lang)}, "x": 0.99, "len": 0.5},
-                name=tr("Jumlah per heksagon H3", "Count per H3 hexagon", lang),
-                hovertemplate="%{z} " + tr("insiden", "incidents", lang) + "<extra></extra>"))
+                name=tr("Jumlah per heksagon", "Count per hexagon", lang),
+                hovertemplate="%{z:,.0f} " + tr("insiden", "incidents", lang) + "<extra></extra>"))
     elif layer == "kelurahan":
         kel = view.kelurahan
         traces.append(go.Choroplethmap(
             geojson=areas["kelurahan"]["geojson"], locations=kel["kode"].tolist(),
-            z=kel["per_km2"].round(2).tolist(), featureidkey="properties.kode", colorscale="YlOrRd",
+            z=kel["per_km2"].round(2).tolist(), featureidkey="properties.kode", colorscale="YlOrRd", zmin=0,
             marker={"opacity": 0.65, "line": {"width": 0.6, "color": "#555"}},
             colorbar={"title": {"text": tr("Insiden/km²", "Incidents/km²", lang)}, "x": 0.99, "len": 0.5},
-            text=[f"<b>{n}</b> ({k})<br>{c} {tr('insiden', 'incidents', lang)} · {d:.1f}/km²"
+            text=[f"<b>{n}</b> ({k})<br>{num(int(c), lang)} {tr('insiden', 'incidents', lang)} · "
+                  f"{num(d, lang, 1)}/km²"
                   for n, k, c, d in zip(kel["nama"], kel["kecamatan"], kel["count"], kel["per_km2"])],
             hovertemplate="%{text}<extra></extra>",
             name=tr("Kelurahan: insiden per km²", "Kelurahan: incidents per km²", lang)))
     elif layer == "emerging" and view.emerging is not None:
-        em = view.emerging
-        for change, (colour, label_id, label_en) in EMERGING_STYLE.items():
-            sub = em[em["change"] == change]
-            if sub.empty:
-                continue
-            hover = [f"<b>{tr(label_id, label_en, lang)}</b><br>{a} → {b}<br>"
-                     f"{tr('Insiden', 'Incidents', lang)}: {int(cb)} → {int(ca)}"
-                     for a, b, cb, ca in zip(sub["klass_before"], sub["klass_after"], sub["count_before"],
-                                             sub["count_after"])]
-            traces.append(cells_trace(sub, name=tr(label_id, label_en, lang), colour=colour, hover=hover,
-                                      legendgroup="emerging"))
+        traces = _emerging_traces(view.emerging, lang)
     fig = base_map(areas, traces, lang=lang, basemap=basemap, uirevision="planning-hotspots")
     if show_kde and view.density.n_points:
         url, _ = kde_png_url(view.density)
@@ -189,82 +262,60 @@ def hotspot_figure(view: Any, *, areas: Mapping[str, Any], layer: str = "gi", sh
     return fig
 
 
-def hotspot_summary(view: Any, lang: str = "id") -> list[str]:
-    """A few lines: how many incidents, cells, hot and cold spots, and the method."""
-    counts = view.hotspots.class_counts()
-    hot = sum(v for k, v in counts.items() if k.startswith("hot"))
-    cold = sum(v for k, v in counts.items() if k.startswith("cold"))
-    res = view.hotspots.resolution
-    top = view.kelurahan.head(3)
-    lines = [
-        tr(f"{view.n_incidents:,} insiden · {len(view.hotspots.cells):,} heksagon H3 (resolusi {res})",
-           f"{view.n_incidents:,} incidents · {len(view.hotspots.cells):,} H3 hexagons (resolution {res})", lang),
-        tr(f"Titik panas: {hot} sel (99%: {counts['hot_99']}, 95%: {counts['hot_95']}, 90%: {counts['hot_90']}) · "
-           f"titik dingin: {cold} sel",
-           f"Hot spots: {hot} cells (99%: {counts['hot_99']}, 95%: {counts['hot_95']}, 90%: {counts['hot_90']}) · "
-           f"cold spots: {cold} cells", lang),
-        tr("Kelurahan terpadat: ", "Busiest kelurahan: ", lang)
-        + ", ".join(f"{n} ({c})" for n, c in zip(top["nama"], top["count"])),
-        tr(f"Gi* (esda), ketetanggaan cincin-1 H3, {view.hotspots.permutations} permutasi (seed {view.hotspots.seed}); "
-           f"KDE Gauss, bandwidth {view.density.bandwidth_m:.0f} m",
-           f"Gi* (esda), H3 ring-1 contiguity, {view.hotspots.permutations} permutations (seed {view.hotspots.seed}); "
-           f"Gaussian KDE, bandwidth {view.density.bandwidth_m:.0f} m", lang),
-    ]
-    if view.emerging is not None:
-        changed = int((view.emerging["change"] != "unchanged").sum())
-        new_hot = int((view.emerging["change"] == "new_hot").sum())
-        lines.append(tr(f"Dibanding periode pembanding: {changed} sel berubah kelas, {new_hot} titik panas baru",
-                        f"Against the comparison period: {changed} cells changed class, {new_hot} new hot spots", lang))
-    return lines
-
-
 # --- when -----------------------------------------------------------------------------------
 def hour_weekday_figure(view: Any, lang: str = "id") -> go.Figure:
     """Heatmap of incidents by weekday (rows) and hour (columns), WITA."""
     days = tmp.WEEKDAYS_EN if lang == "en" else tmp.WEEKDAYS_ID
     m = view.hour_weekday
     fig = go.Figure(go.Heatmap(z=m.to_numpy(), x=[f"{h:02d}" for h in m.columns], y=list(days),
-                               colorscale="YlOrRd", colorbar={"title": {"text": tr("Insiden", "Incidents", lang)}},
-                               hovertemplate="%{y} %{x}:00 WITA: %{z}<extra></extra>"))
+                               colorscale="YlOrRd", zmin=0,
+                               colorbar={"title": {"text": tr("Insiden", "Incidents", lang)}},
+                               hovertemplate="%{y} %{x}:00 WITA: %{z:,.0f}<extra></extra>"))
     fig.update_layout(title=tr("Jam × hari (WITA)", "Hour × weekday (WITA)", lang),
                       yaxis={"autorange": "reversed"}, xaxis={"title": tr("Jam", "Hour", lang)},
-                      margin={"l": 60, "r": 10, "t": 40, "b": 40}, height=330)
+                      margin={"l": 60, "r": 10, "t": 40, "b": 40}, height=330, separators=separators(lang))
     return fig
 
 
 def seasonality_figure(view: Any, type_names: Mapping[str, str], lang: str = "id") -> go.Figure:
-    """Monthly counts per type (lines)."""
+    """Monthly counts per type (lines), months named in the user's language."""
     fig = go.Figure()
     table = view.seasonality.by_month
+    names = tmp.MONTHS_EN if lang == "en" else tmp.MONTHS_ID
+    months = [f"{names[m.month - 1]} {m.year}" for m in table.index]
     for code in table.columns:
-        fig.add_trace(go.Scatter(x=table.index, y=table[code], mode="lines+markers",
-                                 name=type_names.get(code, code)))
+        fig.add_trace(go.Scatter(x=months, y=table[code], mode="lines+markers",
+                                 name=type_names.get(code, tr("jenis lain", "other type", lang)),
+                                 hovertemplate="%{x}: %{y:,.0f}<extra>%{fullData.name}</extra>"))
     fig.update_layout(title=tr("Musiman: insiden per bulan dan jenis", "Seasonality: incidents per month and type",
                                lang),
-                      xaxis={"title": tr("Bulan", "Month", lang)}, yaxis={"title": tr("Insiden", "Incidents", lang)},
-                      margin={"l": 60, "r": 10, "t": 40, "b": 40}, height=330, legend={"font": {"size": 10}})
+                      xaxis={"title": tr("Bulan", "Month", lang), "type": "category"},
+                      yaxis={"title": tr("Insiden", "Incidents", lang), "rangemode": "tozero"},
+                      margin={"l": 60, "r": 10, "t": 40, "b": 40}, height=330, legend={"font": {"size": 10}},
+                      separators=separators(lang))
     return fig
 
 
 # --- coverage -------------------------------------------------------------------------------
-def model_label(model: str, lang: str = "id") -> str:
-    if model == "road":
-        return tr("model jalan (OpenStreetMap)", "road model (OpenStreetMap)", lang)
-    return tr("model perkiraan (kisi daratan + jembatan; bukan data jalan)",
-              "approximate model (land lattice + bridges; not road data)", lang)
-
-
 def coverage_traces(result: Any, lang: str = "id") -> list[Any]:
+    """One filled trace per band (purple ramp) and the uncovered land (grey veil)."""
     colours = band_colours(len(result.bands_min))
+    names = [*band_labels(result.bands_min, lang)[:-1], uncovered_label(result.bands_min, lang)]
     traces = []
-    for i, (geom, label) in enumerate(zip(result.polygons, result.labels)):
+    for i, (geom, name) in enumerate(zip(result.polygons, names)):
         last = i == len(result.polygons) - 1
-        name = (tr("Tidak terjangkau ", "Not covered ", lang) + label) if last else label
         share = result.stats["area_share"].iloc[i]
         traces.append(polygon_trace(geom, name=name, colour=colours[i], opacity=0.35 if last else 0.5,
-                                    hover=f"{name}: {share:.0%} " + tr("luas daratan", "of the land", lang),
+                                    hover=f"{name}: {pct(share, lang, 0)} " + tr("luas daratan", "of the land", lang),
                                     uid=f"band{i}", legendgroup="coverage"))
     return traces
+
+
+def _station_hover(row: Mapping[str, Any], lang: str) -> str:
+    where = row.get("kelurahan") or ""
+    note = (tr(" (lokasi perkiraan)", " (approximate location)", lang)
+            if row.get("location_confidence") == "approximate" else "")
+    return f"<b>{row['name']}</b><br>{where}{note}"
 
 
 def coverage_figure(view: Any, *, areas: Mapping[str, Any], lang: str = "id", basemap: str = "offline") -> go.Figure:
@@ -272,47 +323,58 @@ def coverage_figure(view: Any, *, areas: Mapping[str, Any], lang: str = "id", ba
     traces = coverage_traces(view.result, lang)
     rows = view.stations
     traces.append(_points_trace(rows, name=tr("Pos/stasiun", "Stations", lang), colour=STATION_COLOUR,
-                                text=[f"<b>{r['name']}</b><br>{r.get('kelurahan') or ''}" +
-                                      (tr(" (lokasi perkiraan)", " (approximate location)", lang)
-                                       if r.get("location_confidence") == "approximate" else "") for r in rows]))
+                                text=[_station_hover(r, lang) for r in rows]))
     return base_map(areas, traces, lang=lang, basemap=basemap, uirevision="planning-coverage")
 
 
 def coverage_rows(result: Any, lang: str = "id") -> list[dict[str, Any]]:
-    """Table rows: band, land km² and share, kelurahan, incidents."""
+    """Table rows: band, land km² and share, kelurahan, incidents (numbers in the language's format)."""
     out = []
-    for _, r in result.stats.iterrows():
+    labels = [*band_labels(result.bands_min, lang)[:-1], uncovered_label(result.bands_min, lang)]
+    for label, (_, r) in zip(labels, result.stats.iterrows()):
         out.append({
-            tr("Pita", "Band", lang): r["label"],
-            tr("Luas (km²)", "Area (km²)", lang): f"{r['area_km2']:.1f}",
-            tr("% daratan", "% of land", lang): f"{r['area_share']:.1%}",
+            tr("Pita", "Band", lang): label,
+            tr("Luas (km²)", "Area (km²)", lang): num(r["area_km2"], lang, 1),
+            tr("% daratan", "% of land", lang): pct(r["area_share"], lang),
             tr("Kelurahan (mayoritas)", "Kelurahan (most of area)", lang):
-                f"{int(r['kelurahan_n'])} ({r['kelurahan_share']:.0%})",
-            tr("Insiden", "Incidents", lang): f"{int(r['incidents_n']):,} ({r['incidents_share']:.1%})",
+                f"{num(int(r['kelurahan_n']), lang)} ({pct(r['kelurahan_share'], lang, 0)})",
+            tr("Insiden", "Incidents", lang): f"{num(int(r['incidents_n']), lang)} ({pct(r['incidents_share'], lang)})",
         })
     return out
 
 
 # --- siting ---------------------------------------------------------------------------------
+def _siting_areas(view: Any, lang: str) -> list[Any]:
+    res = view.result
+    t = minutes(res.max_minutes, lang)
+    traces = [polygon_trace(view.before.polygons[0], name=tr(f"≤ {t} menit hari ini", f"≤ {t} min today", lang),
+                            colour=BAND_COLOURS[3], opacity=0.35, uid="before", legendgroup="siting")]
+    gained = view.after.polygons[0].difference(view.before.polygons[0])
+    traces.append(polygon_trace(gained, name=tr(f"≤ {t} menit: tambahan", f"≤ {t} min: added", lang),
+                                colour=GAINED_COLOUR, opacity=0.5, uid="gained", legendgroup="siting"))
+    lost = view.before.polygons[0].difference(view.after.polygons[0])
+    if res.relocate and not lost.is_empty and lost.area > 0:
+        lost_name = tr(f"≤ {t} menit: hilang (pos dipindah)", f"≤ {t} min: lost (post moved)", lang)
+        traces.append(polygon_trace(lost, name=lost_name, colour=LOST_COLOUR, opacity=0.45, uid="lost",
+                                    legendgroup="siting"))
+    return traces
+
+
+def _clicked_trace(clicked: Sequence[Sequence[float]], lang: str) -> go.Scattermap:
+    return _points_trace([{"lon": a, "lat": b} for a, b in clicked], name=tr("Titik diklik", "Clicked points", lang),
+                         colour=CLICKED_COLOUR, size=9, text=[f"P{i + 1}" for i in range(len(clicked))],
+                         symbol_text=True)
+
+
 def siting_figure(view: Any, *, areas: Mapping[str, Any], lang: str = "id", basemap: str = "offline",
                   clicked: Sequence[Sequence[float]] = ()) -> go.Figure:
     """Area within T today and after the what-if, candidates, chosen and removed posts."""
     res = view.result
-    t = f"{res.max_minutes:g}"
-    traces: list[Any] = []
-    traces.append(polygon_trace(view.before.polygons[0], name=tr(f"≤ {t} menit hari ini", f"≤ {t} min today", lang),
-                                colour="#1a9850", opacity=0.35, uid="before", legendgroup="siting"))
-    gained = view.after.polygons[0].difference(view.before.polygons[0])
-    traces.append(polygon_trace(gained, name=tr(f"≤ {t} menit: tambahan", f"≤ {t} min: added", lang),
-                                colour="#2979ff", opacity=0.5, uid="gained", legendgroup="siting"))
-    lost = view.before.polygons[0].difference(view.after.polygons[0])
-    if res.relocate and not lost.is_empty and lost.area > 0:
-        lost_name = tr(f"≤ {t} menit: hilang (pos dipindah)", f"≤ {t} min: lost (post moved)", lang)
-        traces.append(polygon_trace(lost, name=lost_name, colour="#616161", opacity=0.45, uid="lost",
-                                    legendgroup="siting"))
+    traces = _siting_areas(view, lang)
     cands = res.candidates.to_dict("records")
     traces.append(_points_trace(cands, name=tr("Kandidat", "Candidates", lang), colour=CANDIDATE_COLOUR, size=6,
-                                text=[f"{c['name']}<br>{tr('menambah', 'adds', lang)} {c['alone_n']:,} "
+                                text=[f"{site_label(c, lang)}<br>{tr('menambah', 'adds', lang)} "
+                                      f"{num(int(c['alone_n']), lang)} "
                                       f"{tr('insiden sendirian', 'incidents on its own', lang)}" for c in cands]))
     kept = res.existing[~res.existing["removed"]].to_dict("records")
     traces.append(_points_trace(kept, name=tr("Pos saat ini", "Current posts", lang), colour=STATION_COLOUR))
@@ -323,11 +385,9 @@ def siting_figure(view: Any, *, areas: Mapping[str, Any], lang: str = "id", base
     chosen = res.chosen.to_dict("records")
     traces.append(_points_trace(chosen, name=tr("Pos baru (usulan)", "New post (proposed)", lang),
                                 colour=CHOSEN_COLOUR, size=16, symbol_text=True,
-                                text=[c["name"] for c in chosen]))
+                                text=[site_label(c, lang) for c in chosen]))
     if clicked:
-        traces.append(_points_trace([{"lon": a, "lat": b} for a, b in clicked],
-                                    name=tr("Titik diklik", "Clicked points", lang), colour="#ff6f00", size=9,
-                                    text=[f"P{i + 1}" for i in range(len(clicked))], symbol_text=True))
+        traces.append(_clicked_trace(clicked, lang))
     return base_map(areas, traces, lang=lang, basemap=basemap, uirevision="planning-siting")
 
 
@@ -336,39 +396,8 @@ def clicked_figure(*, areas: Mapping[str, Any], clicked: Sequence[Sequence[float
     """The siting map before a what-if: stations, clickable land and the clicked points."""
     traces: list[Any] = []
     if stations:
-        traces.append(_points_trace(stations, name=tr("Pos saat ini", "Current posts", lang), colour=STATION_COLOUR))
+        traces.append(_points_trace(stations, name=tr("Pos saat ini", "Current posts", lang), colour=STATION_COLOUR,
+                                    text=[_station_hover(r, lang) for r in stations]))
     if clicked:
-        traces.append(_points_trace([{"lon": a, "lat": b} for a, b in clicked],
-                                    name=tr("Titik diklik", "Clicked points", lang), colour="#ff6f00", size=9,
-                                    text=[f"P{i + 1}" for i in range(len(clicked))], symbol_text=True))
+        traces.append(_clicked_trace(clicked, lang))
     return base_map(areas, traces, lang=lang, basemap=basemap, uirevision="planning-siting")
-
-
-def siting_summary(view: Any, lang: str = "id") -> list[str]:
-    res = view.result
-    t = f"{res.max_minutes:g}"
-    names = ", ".join(res.chosen["name"]) or "—"
-    n_moved = int(res.existing["removed"].sum())
-    moved_id = f" dan {n_moved} pos dipindahkan" if n_moved else ""
-    moved_en = f" and {n_moved} post moved" if n_moved else ""
-    lines = [
-        tr(f"Hari ini: {res.baseline_n:,} dari {res.n_incidents:,} insiden ({res.baseline_share:.1%}) "
-           f"terjangkau ≤ {t} menit",
-           f"Today: {res.baseline_n:,} of {res.n_incidents:,} incidents ({res.baseline_share:.1%}) within {t} min",
-           lang),
-        tr(f"Dengan {res.k} pos baru{moved_id}: {res.covered_n:,} ({res.covered_share:.1%}), tambahan {res.gain_n:,} "
-           f"insiden (+{res.covered_share - res.baseline_share:.1%})",
-           f"With {res.k} new post(s){moved_en}: {res.covered_n:,} ({res.covered_share:.1%}), {res.gain_n:,} more "
-           f"incidents (+{res.covered_share - res.baseline_share:.1%})", lang),
-        tr("Lokasi usulan: ", "Proposed sites: ", lang) + names,
-    ]
-    removed = res.existing[res.existing["removed"]]
-    if res.relocate:
-        lines.append(tr("Pos yang dipindahkan: ", "Post relocated: ", lang) + (", ".join(removed["name"]) or
-                     tr("tidak ada (tidak ada pemindahan yang lebih baik)", "none (no move does better)", lang)))
-    lines.append(tr(f"MCLP eksak (PuLP/CBC, optimal), {len(res.candidates)} kandidat, "
-                    f"{res.solution.n_groups} kelompok permintaan, {res.solution.solve_s:.2f} s · ",
-                    f"Exact MCLP (PuLP/CBC, optimal), {len(res.candidates)} candidates, "
-                    f"{res.solution.n_groups} demand groups, {res.solution.solve_s:.2f} s · ", lang)
-                 + model_label(res.model, lang))
-    return lines

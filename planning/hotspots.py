@@ -182,7 +182,8 @@ def getis_ord(counts: pd.Series, *, permutations: int = DEFAULT_PERMUTATIONS,
 class HotspotResult:
     """Gi* per H3 cell for one set of incidents.
 
-    ``cells`` is indexed by H3 id with ``count, gi, z, p_sim, klass, confidence``.
+    ``cells`` is indexed by H3 id with ``count, gi, z, p_sim, klass, confidence``;
+    ``point_cells`` (when known) is the cell of each incident, in input order.
     """
 
     resolution: int
@@ -192,6 +193,7 @@ class HotspotResult:
     seed: int
     weights: str = "H3 ring-1 contiguity (binary, self included)"
     significance: str = "conditional-permutation pseudo p-value (esda p_sim); sign of the Gi* z-score"
+    point_cells: NDArray[np.object_] | None = field(default=None, repr=False, compare=False)
 
     def class_counts(self) -> dict[str, int]:
         """How many cells fall in each class (all classes present, zeros included)."""
@@ -226,7 +228,7 @@ def hotspots(
     counts = cell_counts(cells, land_cells(resolution) if study is None else study)
     table = getis_ord(counts, permutations=permutations, seed=seed)
     return HotspotResult(resolution=int(resolution), cells=table, n_incidents=int(lo.size),
-                         permutations=int(permutations), seed=int(seed))
+                         permutations=int(permutations), seed=int(seed), point_cells=cells)
 
 
 # --- emerging hotspots ----------------------------------------------------------------------
@@ -302,6 +304,52 @@ def kelurahan_counts(kelurahan_kode: ArrayLike, kelurahan: pd.DataFrame) -> pd.D
     total = max(len(np.asarray(kelurahan_kode)), 1)
     out["share"] = out["count"] / total
     return out.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def clustered_hot(cells: pd.DataFrame) -> pd.Series:
+    """Whether each cell is a hot spot with at least one hot neighbour (part of a cluster).
+
+    A single significant cell among non-significant ones is often chance (no multiple-testing
+    correction is applied); clusters of them are the finding. Returns a boolean Series indexed
+    like ``cells``.
+    """
+    hot = set(cells.index[cells["klass"].astype(str).str.startswith("hot")])
+    flags = [c in hot and any(n in hot for n in h3.grid_disk(c, 1) if n != c) for c in cells.index]
+    return pd.Series(flags, index=cells.index, dtype=bool)
+
+
+def hot_kelurahan(point_cells: ArrayLike, point_kelurahan: ArrayLike, cells: pd.DataFrame,
+                  kelurahan: pd.DataFrame, *, clustered_only: bool = True) -> pd.DataFrame:
+    """Where the incidents of the significant hot cells happened, by kelurahan.
+
+    With ``clustered_only`` (default) only hot cells with a hot neighbour count
+    (:func:`clustered_hot`).
+
+    Parameters
+    ----------
+    point_cells, point_kelurahan
+        The H3 cell and the kelurahan code of each incident.
+    cells
+        The Gi* table (:attr:`HotspotResult.cells`, with ``confidence``).
+    kelurahan
+        ``kode, nama, kecamatan`` of every kelurahan.
+
+    Returns
+    -------
+    DataFrame with ``kode, nama, kecamatan, count`` (incidents in hot cells) and ``confidence``
+    (the strongest hot confidence among them), most incidents first; empty without hot cells.
+    """
+    confidence = cells["confidence"].where(clustered_hot(cells), 0) if clustered_only else cells["confidence"]
+    conf = pd.Series(np.asarray(point_cells, dtype=object)).map(confidence).fillna(0).to_numpy()
+    frame = pd.DataFrame({"kode": np.asarray(point_kelurahan, dtype=object), "confidence": conf})
+    frame = frame[(frame["confidence"] > 0) & frame["kode"].notna()]
+    grouped = frame.groupby("kode").agg(count=("confidence", "size"), confidence=("confidence", "max"))
+    names = kelurahan.set_index("kode")[["nama", "kecamatan"]]
+    out = grouped.join(names, how="inner").reset_index()
+    out["count"] = out["count"].astype(np.int64)
+    out["confidence"] = out["confidence"].astype(np.int64)
+    return out.sort_values(["count", "nama"], ascending=[False, True], kind="stable").reset_index(drop=True)[
+        ["kode", "nama", "kecamatan", "count", "confidence"]]
 
 
 # --- kernel density -------------------------------------------------------------------------

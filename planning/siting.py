@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +32,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from planning._errors import InvalidParameterError, NoIncidentsError, NoStationsError, SolverError
+from planning._places import Place, locate, place_label
 from planning._proj import city_land_utm, to_lonlat
 
 DEFAULT_MAX_MINUTES = 8.0
@@ -44,15 +45,44 @@ SOLVER_TIME_LIMIT_S = 60
 
 @dataclass(frozen=True)
 class Candidates:
-    """Candidate sites: names and lon/lat (EPSG:4326)."""
+    """Candidate sites: short names, lon/lat (EPSG:4326) and, when known, where each lies.
+
+    ``places`` (one :class:`planning._places.Place` per site, or empty) names a site by its
+    kelurahan and nearest landmark; :func:`with_places` fills it in.
+    """
 
     names: tuple[str, ...]
     lon: NDArray[np.float64] = field(repr=False)
     lat: NDArray[np.float64] = field(repr=False)
     source: str = "clicked"
+    places: tuple[Place, ...] = ()
 
     def __len__(self) -> int:
         return len(self.names)
+
+
+def with_places(candidates: Candidates, landmarks: Sequence[Any] = (), *, areas: Any = None) -> Candidates:
+    """The same candidates with their kelurahan and nearest landmark (facilities with a known location)."""
+    places = locate(candidates.lon, candidates.lat, landmarks, areas=areas) if len(candidates) else ()
+    return replace(candidates, places=places)
+
+
+def site_label(row: Any, lang: str) -> str:
+    """A candidate (a row of :attr:`SitingResult.candidates`) in words: ``Kel. Lalolara, dekat
+    Puskesmas Abeli``; a clicked point keeps its number first (``P2: Kel. …``)."""
+    get = row.get if hasattr(row, "get") else (lambda k, d=None: getattr(row, k, d))
+    kel, mark = get("kelurahan"), get("landmark")
+    if not isinstance(kel, str) and not isinstance(mark, str):
+        return str(get("name"))
+    dist = get("landmark_m")
+    n = get("place_n")
+    place = Place(kelurahan=kel if isinstance(kel, str) else None,
+                  kecamatan=get("kecamatan") if isinstance(get("kecamatan"), str) else None,
+                  landmark=mark if isinstance(mark, str) else None,
+                  landmark_m=float(dist) if dist is not None and np.isfinite(dist) else None,
+                  n=int(n) if n is not None and np.isfinite(n) else 0)
+    label = place_label(place, lang)
+    return f"{get('name')}: {label}" if get("source") == "clicked" else label
 
 
 @lru_cache(maxsize=1)
@@ -62,9 +92,10 @@ def kelurahan_candidates() -> Candidates:
 
     kel = kelurahan()
     pts = kel.geometry.representative_point()
-    return Candidates(names=tuple(f"{n} ({k})" for n, k in zip(kel["nama"], kel["kecamatan"])),
+    places = tuple(Place(kelurahan=str(n), kecamatan=str(k)) for n, k in zip(kel["nama"], kel["kecamatan"]))
+    return Candidates(names=tuple(f"Kel. {n}" for n in kel["nama"]),
                       lon=pts.x.to_numpy(dtype=np.float64), lat=pts.y.to_numpy(dtype=np.float64),
-                      source="kelurahan")
+                      source="kelurahan", places=places)
 
 
 def grid_candidates(spacing_m: float = DEFAULT_GRID_SPACING_M) -> Candidates:
@@ -80,14 +111,15 @@ def grid_candidates(spacing_m: float = DEFAULT_GRID_SPACING_M) -> Candidates:
     gx, gy = np.meshgrid(xs, ys)
     inside = shapely.contains_xy(land, gx.ravel(), gy.ravel())
     lon, lat = to_lonlat(gx.ravel()[inside], gy.ravel()[inside])
-    names = tuple(f"G{i + 1} ({a:.4f}, {b:.4f})" for i, (a, b) in enumerate(zip(lon, lat)))
-    return Candidates(names=names, lon=lon, lat=lat, source="grid")
+    places = locate(lon, lat)
+    return Candidates(names=tuple(place_label(p, "id") for p in places), lon=lon, lat=lat, source="grid",
+                      places=places)
 
 
 def clicked_candidates(points: Sequence[Sequence[float]]) -> Candidates:
     """Candidates the planner clicked on the map: ``[(lon, lat), ...]``."""
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2) if len(points) else np.zeros((0, 2))
-    names = tuple(f"P{i + 1} ({a:.4f}, {b:.4f})" for i, (a, b) in enumerate(pts))
+    names = tuple(f"P{i + 1}" for i in range(len(pts)))
     return Candidates(names=names, lon=pts[:, 0].copy(), lat=pts[:, 1].copy(), source="clicked")
 
 
@@ -356,7 +388,14 @@ def site_stations(
         "name": list(candidates.names), "lon": candidates.lon, "lat": candidates.lat, "ok": ok,
         "reason": list(csnaps.reason), "alone_n": alone.astype(np.int64),
         "chosen": [j in chosen_idx for j in range(len(candidates))],
+        "source": candidates.source,
     })
+    if len(candidates.places) == len(candidates):
+        cand_table["kelurahan"] = [p.kelurahan for p in candidates.places]
+        cand_table["kecamatan"] = [p.kecamatan for p in candidates.places]
+        cand_table["landmark"] = [p.landmark for p in candidates.places]
+        cand_table["landmark_m"] = [np.nan if p.landmark_m is None else p.landmark_m for p in candidates.places]
+        cand_table["place_n"] = [p.n for p in candidates.places]
     existing = pd.DataFrame({
         "name": e_names, "lon": e_lon, "lat": e_lat, "ok": np.asarray(esnaps.ok, dtype=bool),
         "covers_n": exist_cover.sum(axis=0).astype(np.int64),

@@ -8,7 +8,7 @@ the caller (``Resources.graph()``, one per worker process).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,14 +16,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from planning import coverage as cov
-from planning import hotspots as hs
-from planning import siting as sit
-from planning import temporal as tmp
+from planning import coverage as cov, hotspots as hs, siting as sit, temporal as tmp
 from planning._errors import InvalidParameterError, NoStationsError
+from planning._format import CATEGORY_LABELS
 from planning._proj import to_utm
 from settings import DISPLAY_TZ
-from store import planning as store
+from store import admin as store_admin, incidents as store_incidents, planning as store
 from store.db import Database
 
 WITA = ZoneInfo(DISPLAY_TZ)
@@ -74,7 +72,7 @@ class PlanningQuery:
         return d
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "PlanningQuery":
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanningQuery:
         """Build from JSON-like values (dcc.Store, API query); raises InvalidParameterError."""
         try:
             types = data.get("types") or ()
@@ -129,6 +127,7 @@ class HotspotView:
     n_incidents: int
     emerging: pd.DataFrame | None = None
     compare: PlanningQuery | None = None
+    hot_places: pd.DataFrame | None = None
 
 
 def hotspot_analysis(
@@ -146,13 +145,16 @@ def hotspot_analysis(
     x, y = to_utm(lon, lat)
     density = hs.kde_grid(x, y, bandwidth_m=bandwidth_m)
     kel = hs.kelurahan_counts(inc["kelurahan_kode"].to_numpy(), kelurahan())
+    hot_places = None
+    if result.point_cells is not None:
+        hot_places = hs.hot_kelurahan(result.point_cells, inc["kelurahan_kode"].to_numpy(), result.cells, kelurahan())
     emerging = None
     if compare is not None:
         before = load_incidents(db, compare)
         emerging = hs.emerging_hotspots(before["lon"].to_numpy(), before["lat"].to_numpy(), lon, lat,
                                         resolution=query.resolution, permutations=permutations, seed=seed)
     return HotspotView(query=query, hotspots=result, density=density, kelurahan=kel,
-                       n_incidents=int(len(inc)), emerging=emerging, compare=compare)
+                       n_incidents=len(inc), emerging=emerging, compare=compare, hot_places=hot_places)
 
 
 # --- when -----------------------------------------------------------------------------------
@@ -169,7 +171,7 @@ def temporal_analysis(db: Database, query: PlanningQuery) -> TemporalView:
     inc = load_incidents(db, query)
     return TemporalView(query=query, hour_weekday=tmp.hour_weekday(inc["created_at"]),
                         seasonality=tmp.seasonality(inc["created_at"], inc["incident_type"]),
-                        n_incidents=int(len(inc)))
+                        n_incidents=len(inc))
 
 
 # --- coverage -------------------------------------------------------------------------------
@@ -181,6 +183,27 @@ def station_rows(db: Database, kind: str) -> list[dict[str, Any]]:
     if not rows:
         raise NoStationsError(f"there is no station of kind {kind!r}")
     return rows
+
+
+def served_types(db: Database, kind: str) -> tuple[str, ...]:
+    """Incident types the stations of ``kind`` answer, from the response plans in the database.
+
+    The agencies are those of the stations (``facilities.agency_code``), else the kind's usual
+    agency; see :func:`planning.coverage.served_incident_types`.
+    """
+    rows = station_rows(db, kind)
+    agencies = {str(r["agency_code"]) for r in rows if r.get("agency_code")} or set(cov.STATION_KIND_AGENCIES[kind])
+    return cov.served_incident_types(agencies, store_incidents.unit_types(db), store_admin.response_plans(db))
+
+
+def type_names(db: Database) -> dict[str, tuple[str, str]]:
+    """Incident type code → (Indonesian name, English name)."""
+    return {str(t["code"]): (str(t["name_id"]), str(t["name_en"])) for t in store.incident_types(db)}
+
+
+def landmarks(db: Database) -> list[dict[str, Any]]:
+    """Facilities that can name a place (every category; approximate ones are skipped when naming)."""
+    return store.stations(db, list(CATEGORY_LABELS))
 
 
 @dataclass(frozen=True)
@@ -205,38 +228,60 @@ def coverage_analysis(db: Database, graph: Any, query: PlanningQuery, *, kind: s
 # --- siting ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SitingView:
-    """A what-if with the area within T minutes before and after."""
+    """A what-if with the area within T minutes before and after.
+
+    ``types`` are the incident types counted (``types_default``: the ones the kind serves under
+    the response plans, chosen by default); ``type_names`` names them; ``stations`` are today's
+    stations of the kind.
+    """
 
     query: PlanningQuery
     kind: str
     result: sit.SitingResult
     before: cov.CoverageResult
     after: cov.CoverageResult
+    stations: list[dict[str, Any]] = field(default_factory=list)
+    types: tuple[str, ...] = ()
+    type_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    types_default: bool = False
 
 
 def candidates_for(source: str, clicked: Sequence[Sequence[float]] = (), *,
-                   grid_spacing_m: float = sit.DEFAULT_GRID_SPACING_M) -> sit.Candidates:
-    """Candidate sites: ``kelurahan`` (64 representative points), ``grid`` or ``clicked``."""
+                   grid_spacing_m: float = sit.DEFAULT_GRID_SPACING_M,
+                   landmarks: Sequence[Mapping[str, Any]] = ()) -> sit.Candidates:
+    """Candidate sites: ``kelurahan`` (64 representative points), ``grid`` or ``clicked``, each
+    named by its kelurahan and the nearest of ``landmarks``."""
     if source == "kelurahan":
-        return sit.kelurahan_candidates()
-    if source == "grid":
-        return sit.grid_candidates(grid_spacing_m)
-    if source == "clicked":
+        cands = sit.kelurahan_candidates()
+    elif source == "grid":
+        cands = sit.grid_candidates(grid_spacing_m)
+    elif source == "clicked":
         if not clicked:
             raise InvalidParameterError("click at least one point on the map first")
-        return sit.clicked_candidates(clicked)
-    raise InvalidParameterError(f"unknown candidate source {source!r}")
+        cands = sit.clicked_candidates(clicked)
+    else:
+        raise InvalidParameterError(f"unknown candidate source {source!r}")
+    return sit.with_places(cands, landmarks)
 
 
 def siting_analysis(
     db: Database, graph: Any, query: PlanningQuery, *, kind: str, k: int = 1,
     max_minutes: float = sit.DEFAULT_MAX_MINUTES, candidates: str = "kelurahan",
     clicked: Sequence[Sequence[float]] = (), relocate: bool = False,
-    grid_spacing_m: float = sit.DEFAULT_GRID_SPACING_M,
+    grid_spacing_m: float = sit.DEFAULT_GRID_SPACING_M, types: Sequence[str] | None = None,
 ) -> SitingView:
-    """Best ``k`` new posts of ``kind`` for the query's incidents within ``max_minutes``."""
+    """Best ``k`` new posts of ``kind`` within ``max_minutes`` for the query's period and hours.
+
+    ``types`` are the incident types that count as demand; by default (None or empty) the types
+    the kind serves (:func:`served_types`): a fire-post what-if never counts street lights.
+    """
     rows = station_rows(db, kind)
-    cands = candidates_for(candidates, clicked, grid_spacing_m=grid_spacing_m)
+    served = served_types(db, kind)
+    chosen_types = tuple(sorted(str(t) for t in types)) if types else served
+    if not chosen_types:
+        raise InvalidParameterError(f"no incident type is served by station kind {kind!r}; choose types")
+    query = replace(query, types=chosen_types)
+    cands = candidates_for(candidates, clicked, grid_spacing_m=grid_spacing_m, landmarks=landmarks(db))
     inc = load_incidents(db, query)
     lon, lat = inc["lon"].to_numpy(), inc["lat"].to_numpy()
     e_lon = [r["lon"] for r in rows]
@@ -252,7 +297,8 @@ def siting_analysis(
     after = cov.coverage(graph, np.concatenate([kept["lon"].to_numpy(), chosen["lon"].to_numpy()]),
                          np.concatenate([kept["lat"].to_numpy(), chosen["lat"].to_numpy()]),
                          bands_min=bands, incidents_lon=lon, incidents_lat=lat, kind=kind)
-    return SitingView(query=query, kind=kind, result=result, before=before, after=after)
+    return SitingView(query=query, kind=kind, result=result, before=before, after=after, stations=rows,
+                      types=chosen_types, type_names=type_names(db), types_default=set(chosen_types) == set(served))
 
 
 # --- periods for the UI ---------------------------------------------------------------------
@@ -304,7 +350,8 @@ def describe_query(db: Database, query: PlanningQuery, lang: str = "id") -> str:
               f"Period {period} · hours {hours} · types: {types}", lang)
 
 
-def _report_parts(db: Database, graph: Any, spec: ReportSpec) -> tuple[HotspotView, CoverageView | None, SitingView | None]:
+def _report_parts(db: Database, graph: Any,
+                  spec: ReportSpec) -> tuple[HotspotView, CoverageView | None, SitingView | None]:
     hot = hotspot_analysis(db, spec.query, compare=spec.compare)
     cov_view = None
     if spec.coverage:
@@ -334,6 +381,8 @@ def report_geojson(db: Database, graph: Any, spec: ReportSpec) -> bytes:
               kde_layer(hot, spec.lang)]
     meta = {
         "title": spec.title, "query": spec.query.to_dict(), "description": describe_query(db, spec.query, spec.lang),
+        "language": spec.lang, "layers": {layer.key: layer.name for layer in layers},
+        "siting_types": list(site_view.types) if site_view else None,
         "crs": "EPSG:4326", "generated_at": datetime.now(WITA).isoformat(timespec="seconds"),
         "coverage": dict(spec.coverage) if spec.coverage else None,
         "siting": dict(spec.siting) if spec.siting else None,

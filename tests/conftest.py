@@ -26,9 +26,9 @@ import pytest
 from psycopg import sql
 
 from auth.passwords import hash_password
+from services.bootstrap import prepare
 from settings import ROOT_DIR, VAR_DIR
 from store import Database, users as store_users
-from services.bootstrap import prepare
 from store.cluster import EmbeddedCluster, ensure_database
 
 TEST_PG_PORT = int(os.environ.get("KENDARI112_TEST_PG_PORT", "54330"))
@@ -428,7 +428,7 @@ def block_external_hosts(context) -> list[str]:  # type: ignore[no-untyped-def]
     def handle(route) -> None:  # type: ignore[no-untyped-def]
         url = route.request.url
         host = urlparse(url).hostname or ""
-        if url.startswith(("data:", "blob:")) or host in _LOOPBACK or host.startswith("127."):
+        if url.startswith(("data:", "blob:", "file:")) or host in _LOOPBACK or host.startswith("127."):
             route.continue_()
         else:
             blocked.append(url)

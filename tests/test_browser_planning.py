@@ -3,6 +3,7 @@ adds a candidate by clicking the map, and downloads the report."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -45,7 +46,15 @@ def _wait_text(page, selector: str, text: str, timeout_ms: int = 30_000) -> None
                            "return el && el.innerText.includes(text); }", arg=[selector, text], timeout=timeout_ms)
 
 
-def test_planner_hotspots_coverage_whatif_and_report(planning_app, page, tmp_path, browser_login, map_painted) -> None:
+def _count(summary: str) -> int:
+    """The number of incidents analysed, read from the summary (``1.234 insiden dianalisis``)."""
+    match = re.search(r"([\d.]+) insiden dianalisis", summary)
+    assert match, summary
+    return int(match.group(1).replace(".", ""))
+
+
+def test_planner_hotspots_coverage_whatif_and_report(planning_app, page, tmp_path, browser_login, map_painted,
+                                                     screenshot) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     browser_login(page, planning_app.base_url, "planner", next_path="/planning")
@@ -57,16 +66,23 @@ def test_planner_hotspots_coverage_whatif_and_report(planning_app, page, tmp_pat
     _choose(page, "planning-types", "Kegawatdaruratan medis")
     _choose(page, "planning-month-from", _months(page)[-6])
     page.wait_for_function("""() => { const t = document.querySelector('#planning-hot-summary').innerText;
-        return t.includes('insiden') && !t.startsWith('3,'); }""")
+        const m = t.match(/([\\d.]+) insiden dianalisis/);
+        return m && parseInt(m[1].replace(/\\./g, ''), 10) < 3000; }""")
     summary = page.inner_text("#planning-hot-summary")
-    n = int(summary.split(" insiden")[0].replace(",", ""))
+    n = _count(summary)
     assert 100 < n < 3000, summary
     assert "Titik panas" in summary
+    # plain words first: the headline names places and says how sure, the method is folded away
+    headline = page.inner_text("#planning-hot-summary .planning-headline")
+    assert "yakin" in headline or "merata" in headline
+    assert "Gi*" not in headline and not page.locator("#planning-hot-summary details[open]").count()
+    assert not re.search(r"\b[1-9]\d{0,2},\d{3}\b|\d\.\d+ ?%", summary), summary  # Indonesian number format
     map_painted(page, "planning-hot-map")
     names = [t["name"] for t in _traces(page, "planning-hot-map")]
     assert any(name.startswith("Titik panas (") for name in names), names
     layers = page.evaluate("() => document.querySelector('#planning-hot-map .js-plotly-plot').layout.map.layers")
     assert layers and layers[0]["sourcetype"] == "image"  # the kernel-density surface
+    screenshot(page, "planning-hotspots-1400x900")
 
     # coverage for fire posts with the default bands
     page.click("text=Cakupan")
@@ -74,17 +90,28 @@ def test_planner_hotspots_coverage_whatif_and_report(planning_app, page, tmp_pat
     page.wait_for_selector("#planning-cov-stats tbody tr")
     assert page.locator("#planning-cov-stats tbody tr").count() == 4
     assert "Model waktu tempuh" in page.inner_text("#planning-cov-summary")
+    warning = page.inner_text("#planning-cov-summary .planning-warning")
+    assert "perkiraan" in warning and "Pos Damkar Poasia" in warning  # fire posts are known by kecamatan only
     map_painted(page, "planning-cov-map")
     names = [t["name"] for t in _traces(page, "planning-cov-map")]
     assert "0–4 min" in names and "Tidak terjangkau > 15 min" in names
+    screenshot(page, "planning-coverage-1400x900")
 
     # what-if: two new fire posts among the kelurahan points within 8 minutes
     page.click("text=Pos baru (what-if)")
     page.fill("#planning-site-k", "2")
     page.click("#planning-site-run")
     _wait_text(page, "#planning-site-summary", "Dengan 2 pos baru")
-    text = page.inner_text("#planning-site-summary")
+    # the method (MCLP, CBC) sits in the folded section: read the whole text, shown or folded
+    text = page.text_content("#planning-site-summary") or ""
     assert "Hari ini:" in text and "MCLP" in text
+    shown = page.inner_text("#planning-site-summary")
+    assert "MCLP" not in page.inner_text("#planning-site-summary .planning-headline")
+    assert "Kel. " in page.inner_text("#planning-site-summary .planning-headline")
+    # by default the what-if counts the types fire posts serve, never street lights
+    assert "jenis yang dilayani pos Damkar" in shown and "Lampu jalan" not in shown
+    assert "Kebakaran bangunan" in page.inner_text("#planning-site-types")
+    screenshot(page, "planning-whatif-1400x900")
     map_painted(page, "planning-site-map")
     chosen = [t for t in _traces(page, "planning-site-map") if t["name"] == "Pos baru (usulan)"]
     assert chosen and chosen[0]["n"] == 2
@@ -122,6 +149,10 @@ def test_planner_hotspots_coverage_whatif_and_report(planning_app, page, tmp_pat
         names = zf.namelist()
     assert "metadata.json" in names and any(n.endswith(".geojson") for n in names)
     assert "GeoJSON" in page.inner_text("#planning-export-status")
+    # the folded method links to the method page, one section per result
+    page.goto(planning_app.base_url + "/planning/method#siting")
+    page.wait_for_selector("#planning-method-page #siting")
+    assert "MCLP" in page.inner_text("#siting") and page.locator("#hotspots").count() == 1
     assert errors == []
 
 

@@ -68,13 +68,20 @@ def test_local_leaflet_is_inlined(views: dict, tmp_path, monkeypatch) -> None:
     assert "cdn.jsdelivr.net/npm/leaflet" not in page
 
 
+def _open_file(page, path) -> None:
+    """Open a local file: the page fixture blocks every non-loopback URL, so let file:// through."""
+    page.context.route("file://**", lambda route: route.continue_())
+    page.goto(path.as_uri(), wait_until="load")
+
+
 @pytest.mark.browser
-def test_report_opens_in_chromium_from_a_file(views: dict, tmp_path, page) -> None:
+def test_report_opens_in_chromium_from_a_file(views: dict, tmp_path, page, screenshot) -> None:
+    save_screenshot = screenshot
     path = tmp_path / "report.html"
     path.write_text(rp.build_report(title="Laporan uji", period="Periode uji", **views), encoding="utf-8")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(path.as_uri(), wait_until="load")
+    _open_file(page, path)
     assert page.locator("#k112r-header h1").inner_text() == "Laporan uji"
     assert page.locator("#k112r-coverage tbody tr").count() == 4
     # The vendored Leaflet is inlined: the interactive map works with no network at all.
@@ -85,6 +92,15 @@ def test_report_opens_in_chromium_from_a_file(views: dict, tmp_path, page) -> No
     assert page.locator(".leaflet-overlay-pane path").count() > 100
     assert not page.locator("#k112r-fallback").is_visible()
     assert errors == []
+    # a metric scale only, and a readable set of layers at opening (hot spots, stations, proposed posts)
+    scale = page.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert len(scale) == 1 and re.fullmatch(r"\d+ k?m", scale[0].strip()), scale
+    checked = page.evaluate("""() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+        .filter(l => l.querySelector('input').checked).map(l => l.innerText.trim())""")
+    shown = {layer.name for layer in rp.report_layers(**views) if layer.show}
+    assert set(checked) == shown | {"Batas kelurahan"}
+    assert page.locator(".leaflet-image-layer").count() == 0  # the density surface starts hidden
+    save_screenshot(page, "planning-report-default-layers")
 
 
 @pytest.mark.browser
@@ -94,7 +110,7 @@ def test_report_falls_back_to_a_static_drawing_without_leaflet(views: dict, tmp_
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     path = tmp_path / "report.html"
     path.write_text(rp.build_report(title="Laporan uji", period="Periode uji", **views), encoding="utf-8")
-    page.goto(path.as_uri(), wait_until="load")
+    _open_file(page, path)
     if page.evaluate("typeof L !== 'undefined'"):
         pytest.skip("the CDN is reachable from this machine; the offline fallback cannot be exercised")
     assert page.locator("#k112r-fallback").is_visible()

@@ -141,6 +141,7 @@ def test_api_hotspots_and_coverage(api) -> None:
     assert resp.status_code == 200, resp.get_data(as_text=True)
     body = resp.get_json()
     assert body["routing"] in ("road", "approximate") and len(body["stats"]) == 3
+    assert set(body["approximate_stations"]) == {f.name for f in facilities() if f.category == "fire_post"}
     assert api.get("/api/v1/planning/coverage?kind=boats", headers=auth).status_code == 422
     assert api.get("/api/v1/planning/hotspots?types=flood", headers=auth).status_code == 404
     assert api.get("/api/v1/planning/hotspots?resolution=3", headers=auth).status_code == 422
