@@ -6,9 +6,9 @@ from typing import Any
 
 import flask
 
-from api._common import Principal, json_body, require_token, respond
+from api._common import Principal, error, json_body, require_token, respond
 from incidents.model import Actor
-from services import corrections
+from services import accuracy as accuracy_service, corrections
 from web.context import get_db, get_resources
 
 bp = flask.Blueprint("api_network", __name__, url_prefix="/api/v1")
@@ -59,4 +59,24 @@ def activate(correction_id: int, *, principal: Principal) -> Any:
 @require_token("dispatcher")
 def propose_closure(incident_id: int, *, principal: Principal) -> Any:
     view = corrections.propose_closure_from_incident(get_db(), incident_id, _actor(principal))
+    return respond(view.to_dict(), 201)
+
+
+@bp.get("/network/accuracy")
+@require_token("planner", "leadership")
+def accuracy(*, principal: Principal) -> Any:
+    args = flask.request.args
+    unknown = sorted(set(args) - {"from", "to"})
+    if unknown:
+        raise error(422, f"unknown parameter(s): {', '.join(unknown)}", unknown[0])
+    period = accuracy_service.parse_period(args.get("from"), args.get("to"))
+    return respond(accuracy_service.accuracy_report(get_db(), get_resources(), period).to_dict())
+
+
+@bp.post("/network/accuracy/apply")
+@require_token()
+def apply_accuracy_factor(*, principal: Principal) -> Any:
+    body = json_body()
+    period = accuracy_service.parse_period(body.get("from"), body.get("to"))
+    view = accuracy_service.apply_band_factor(get_db(), get_resources(), period, body.get("band"), _actor(principal))
     return respond(view.to_dict(), 201)

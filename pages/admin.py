@@ -90,6 +90,11 @@ def layout(**_: Any) -> Any:
             dcc.Link(tr("Data & target analitik", "Analytics data & targets"), href="/analytics/data",
                      id="admin-analytics-data-link"),
         ]),
+        html.P([tr("Jaringan jalan, jembatan, penutupan dan faktor kecepatan: ",
+                   "Road network, bridges, closures and speed factors: "),
+                dcc.Link(tr("Jaringan jalan", "Road network"), href="/admin/network", id="admin-network-link"),
+                " · ", dcc.Link(tr("Akurasi ETA", "ETA accuracy"), href="/network/accuracy",
+                                id="admin-accuracy-link")]),
         html.Section([
             html.H3(tr("Koreksi lokasi fasilitas", "Correct a facility location")),
             html.P(tr(f"Pos yang hanya diketahui kecamatannya ditandai "
