@@ -9,11 +9,15 @@ from typing import Any
 import plotly.graph_objects as go
 
 from analytics.model import CallHandling, GroupRow
-from analytics.report import WEEKDAYS_EN, WEEKDAYS_ID, fmt_seconds, fmt_share, heat_label
+from analytics.report import WEEKDAYS_EN, WEEKDAYS_ID, heat_label
+from analytics.targets import DEFAULT_MIN_N
+from i18n import fmt_duration, fmt_num, fmt_pct
 
 KENDARI_CENTER = {"lon": 122.535, "lat": -3.985}
 MAP_ZOOM = 10.6
 _MARGIN = {"l": 40, "r": 20, "t": 40, "b": 40}
+#: Areas, bars and points resting on too few incidents.
+FEW_COLOUR = "#cfd8dc"
 
 
 def _t(text_id: str, text_en: str, lang: str) -> str:
@@ -28,11 +32,14 @@ def empty(message: str) -> go.Figure:
 
 
 def choropleth(geojson: Mapping[str, Any], rows: Sequence[GroupRow], names: Mapping[str, str], *,
-               measure: str, title: str, map_style: str, lang: str, target_s: int | None = None) -> go.Figure:
-    """Areas coloured by the total response p90 (``measure="p90"``) or % within target (``"within"``)."""
+               measure: str, title: str, map_style: str, lang: str, target_s: int | None = None,
+               min_n: int = DEFAULT_MIN_N) -> go.Figure:
+    """Areas coloured by the total response p90 (``measure="p90"``, minutes, from 0) or % within
+    target (``"within"``, 0–100); areas measured on fewer than ``min_n`` incidents are drawn faded
+    ("too few incidents" in their hover)."""
     features = geojson["features"]
     by_key = {r.key: r for r in rows}
-    codes, z, text = [], [], []
+    codes, z, text, opacity = [], [], [], []
     for f in features:
         code = f["properties"]["kode"]
         r = by_key.get(code)
@@ -41,23 +48,31 @@ def choropleth(geojson: Mapping[str, Any], rows: Sequence[GroupRow], names: Mapp
         if s is not None:
             value = (s.p90_s / 60 if s.p90_s is not None else None) if measure == "p90" else \
                 (s.within_target_share * 100 if s.within_target_share is not None else None)
+        p90 = fmt_duration(s.p90_s, lang) if s else "—"
+        p50 = fmt_duration(s.p50_s, lang) if s else "—"
+        within = fmt_pct(s.within_target_share, lang) if s else "—"
+        complete = fmt_pct(s.completeness_share, lang) if s else "—"
+        label = (f"<b>{names.get(code, code)}</b><br>"
+                 f"{_t('Insiden', 'Incidents', lang)}: {fmt_num(r.incidents if r else 0, lang)}<br>"
+                 f"p90: {p90} · p50: {p50}<br>{_t('dalam target', 'within target', lang)}: {within}"
+                 f"<br>{_t('kelengkapan', 'completeness', lang)}: {complete} (n = {fmt_num(s.n if s else 0, lang)})")
+        few = s is not None and 0 < s.n < min_n
+        if few:
+            label += "<br><i>" + _t("terlalu sedikit insiden", "too few incidents", lang) + "</i>"
         codes.append(code)
         z.append(value)
-        text.append(f"<b>{names.get(code, code)}</b><br>"
-                    f"{_t('Insiden', 'Incidents', lang)}: {r.incidents if r else 0}<br>"
-                    f"p90: {fmt_seconds(s.p90_s) if s else '—'} · p50: {fmt_seconds(s.p50_s) if s else '—'}<br>"
-                    f"{_t('dalam target', 'within target', lang)}: {fmt_share(s.within_target_share) if s else '—'}"
-                    f"<br>{_t('kelengkapan', 'completeness', lang)}: {fmt_share(s.completeness_share) if s else '—'}"
-                    f" (n={s.n if s else 0})")
+        text.append(label)
+        opacity.append(0.22 if few else 0.75)
     if measure == "p90":
         scale, bar = "YlOrRd", _t("p90 (menit)", "p90 (minutes)", lang)
-        zmin, zmax = None, None
+        top = max([v for v in z if v is not None] + [(target_s or 0) / 60 * 1.5, 1.0])
+        zmin, zmax = 0.0, float(top)
     else:
         scale, bar = "RdYlGn", _t("% dalam target", "% within target", lang)
-        zmin, zmax = 0, 100
+        zmin, zmax = 0.0, 100.0
     trace = go.Choroplethmap(
         geojson=geojson, locations=codes, featureidkey="properties.kode", z=z, colorscale=scale,
-        zmin=zmin, zmax=zmax, marker={"line": {"width": 0.8, "color": "#37474f"}, "opacity": 0.75},
+        zmin=zmin, zmax=zmax, marker={"line": {"width": 0.8, "color": "#37474f"}, "opacity": opacity},
         colorbar={"title": {"text": bar}, "thickness": 12}, text=text, hovertemplate="%{text}<extra></extra>",
     )
     fig = go.Figure(trace)
@@ -77,10 +92,11 @@ def heatmap(rows: Sequence[GroupRow], *, lang: str) -> go.Figure:
         d, h = heat_label(r.key, lang)
         s = r.intervals["total"]
         z[d - 1][h] = r.incidents
-        hover[d - 1][h] = (f"{r.incidents} {_t('insiden', 'incidents', lang)}<br>p90 total: {fmt_seconds(s.p90_s)}"
-                           f"<br>{_t('dalam target', 'within target', lang)}: {fmt_share(s.within_target_share)}")
+        hover[d - 1][h] = (f"{fmt_num(r.incidents, lang)} {_t('insiden', 'incidents', lang)}<br>p90 total: "
+                           f"{fmt_duration(s.p90_s, lang)}<br>{_t('dalam target', 'within target', lang)}: "
+                           f"{fmt_pct(s.within_target_share, lang)}")
     days = WEEKDAYS_EN if lang == "en" else WEEKDAYS_ID
-    fig = go.Figure(go.Heatmap(z=z, x=[f"{h:02d}" for h in range(24)], y=list(days), colorscale="Blues",
+    fig = go.Figure(go.Heatmap(z=z, x=[f"{h:02d}" for h in range(24)], y=list(days), colorscale="Blues", zmin=0,
                                text=hover, hovertemplate="%{y} %{x}:00<br>%{text}<extra></extra>",
                                colorbar={"title": {"text": _t("Insiden", "Incidents", lang)}, "thickness": 12}))
     fig.update_layout(title={"text": _t("Insiden per jam × hari (WITA)", "Incidents by hour × weekday (WITA)", lang),
@@ -91,7 +107,7 @@ def heatmap(rows: Sequence[GroupRow], *, lang: str) -> go.Figure:
 
 
 def trend(rows: Sequence[GroupRow], *, interval: str, target_s: int | None, goal_share: float,
-          title: str, lang: str) -> go.Figure:
+          title: str, lang: str, min_n: int = DEFAULT_MIN_N) -> go.Figure:
     """p50/p90 of ``interval`` per day or week (minutes), the target line, and % within target."""
     rows = [r for r in rows if r.key is not None]
     if not rows:
@@ -107,9 +123,11 @@ def trend(rows: Sequence[GroupRow], *, interval: str, target_s: int | None, goal
 
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x, y=[val(s.p90_s) for s in stats], name="p90", mode="lines+markers",
-                             line={"color": "#c62828", "width": 2}, marker={"size": 4},
-                             customdata=[[fmt_seconds(s.p90_s), s.n, fmt_share(s.completeness_share)] for s in stats],
-                             hovertemplate="%{x|%d-%m-%Y}: p90 %{customdata[0]} (n=%{customdata[1]}, "
+                             line={"color": "#c62828", "width": 2},
+                             marker={"size": 5, "color": ["#c62828" if s.n >= min_n else FEW_COLOUR for s in stats]},
+                             customdata=[[fmt_duration(s.p90_s, lang), fmt_num(s.n, lang),
+                                          fmt_pct(s.completeness_share, lang)] for s in stats],
+                             hovertemplate="%{x|%d-%m-%Y}: p90 %{customdata[0]} (n = %{customdata[1]}, "
                                            + _t("lengkap", "complete", lang) + " %{customdata[2]})<extra></extra>"))
     fig.add_trace(go.Scatter(x=x, y=[val(s.p50_s) for s in stats], name="p50", mode="lines",
                              line={"color": "#1565c0", "width": 1.5}))
@@ -119,10 +137,10 @@ def trend(rows: Sequence[GroupRow], *, interval: str, target_s: int | None, goal
                              line={"color": "#2e7d32", "width": 1, "dash": "dot"}))
     if target_s is not None:
         fig.add_hline(y=target_s / div, line={"color": "#c62828", "dash": "dash", "width": 1},
-                      annotation_text=_t("target ", "target ", lang) + fmt_seconds(target_s),
+                      annotation_text=_t("target ", "target ", lang) + fmt_duration(target_s, lang),
                       annotation_position="top left")
     fig.add_hline(y=goal_share * 100, yref="y2", line={"color": "#2e7d32", "dash": "dot", "width": 1},
-                  annotation_text=_t("sasaran ", "goal ", lang) + f"{goal_share:.0%}",
+                  annotation_text=_t("sasaran ", "goal ", lang) + fmt_pct(goal_share, lang, digits=0),
                   annotation_position="bottom right")
     fig.update_layout(title={"text": title, "font": {"size": 14}}, margin=_MARGIN, height=320,
                       yaxis={"title": unit, "rangemode": "tozero"},
@@ -151,8 +169,9 @@ def calls_figure(calls: CallHandling, *, lang: str) -> go.Figure:
 
 
 def bars(rows: Sequence[GroupRow], labels: Mapping[str, str], *, interval: str, target_of: Mapping[str, int | None],
-         title: str, lang: str) -> go.Figure:
-    """Horizontal bars: p90 of ``interval`` per group, with each group's target as a marker."""
+         title: str, lang: str, min_n: int = DEFAULT_MIN_N) -> go.Figure:
+    """Horizontal bars from 0: p90 of ``interval`` per group, with each group's target as a
+    marker; groups measured on fewer than ``min_n`` incidents are grey."""
     rows = [r for r in rows if r.key is not None and r.intervals[interval].p90_s is not None]
     if not rows:
         return empty(_t("Tidak ada data", "No data", lang))
@@ -160,17 +179,21 @@ def bars(rows: Sequence[GroupRow], labels: Mapping[str, str], *, interval: str, 
     y = [labels.get(r.key or "", r.key or "") for r in rows]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=[(r.intervals[interval].p90_s or 0) / 60 for r in rows], y=y, orientation="h",
-                         name="p90", marker_color="#c62828",
-                         customdata=[[fmt_seconds(r.intervals[interval].p90_s),
-                                      fmt_share(r.intervals[interval].within_target_share), r.intervals[interval].n]
+                         name="p90",
+                         marker_color=["#c62828" if r.intervals[interval].n >= min_n else FEW_COLOUR for r in rows],
+                         customdata=[[fmt_duration(r.intervals[interval].p90_s, lang),
+                                      fmt_pct(r.intervals[interval].within_target_share, lang)
+                                      if r.intervals[interval].n >= min_n
+                                      else _t("terlalu sedikit insiden", "too few incidents", lang),
+                                      fmt_num(r.intervals[interval].n, lang)]
                                      for r in rows],
                          hovertemplate="%{y}: p90 %{customdata[0]} · %{customdata[1]} "
                                        + _t("dalam target", "within target", lang)
-                                       + " (n=%{customdata[2]})<extra></extra>"))
+                                       + " (n = %{customdata[2]})<extra></extra>"))
     tx = [(target_of.get(r.key or "") or 0) / 60 if target_of.get(r.key or "") else None for r in rows]
     fig.add_trace(go.Scatter(x=tx, y=y, mode="markers", name=_t("target", "target", lang),
                              marker={"symbol": "line-ns-open", "size": 18, "color": "#263238", "line": {"width": 2}}))
     fig.update_layout(title={"text": title, "font": {"size": 14}}, margin={"l": 160, "r": 20, "t": 40, "b": 40},
-                      height=max(240, 28 * len(rows) + 90), xaxis={"title": _t("menit", "minutes", lang)},
-                      showlegend=False)
+                      height=max(240, 28 * len(rows) + 90),
+                      xaxis={"title": _t("menit", "minutes", lang), "rangemode": "tozero"}, showlegend=False)
     return fig

@@ -57,6 +57,10 @@ CALL_CLASSES = ("valid", "prank", "ghost", "invalid", "duplicate", "abandoned", 
 
 @dataclass(frozen=True)
 class CallHandling:
+    """Calls of a period. ``linked_only``: the type, agency or kecamatan filter is set, so only
+    the calls that became incidents in scope are counted (one per incident; calls without an
+    incident have no type or place) and the classification is not known (``by_class`` zeros)."""
+
     total: int
     answered: int
     unanswered: int
@@ -64,12 +68,13 @@ class CallHandling:
     answer: IntervalSummary
     standards: list[tuple[int, float, str, float | None]]   # (seconds, goal, source, share within)
     daily: list[tuple[date, int, int, int]]                 # (day, calls, answered, prank+ghost+invalid)
+    linked_only: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"total": self.total, "answered": self.answered, "unanswered": self.unanswered,
                 "by_class": dict(self.by_class), "answer": self.answer.to_dict(),
                 "standards": [list(s) for s in self.standards],
-                "daily": [[d.isoformat(), c, a, j] for d, c, a, j in self.daily]}
+                "daily": [[d.isoformat(), c, a, j] for d, c, a, j in self.daily], "linked_only": self.linked_only}
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> CallHandling:
@@ -78,7 +83,8 @@ class CallHandling:
                    by_class={str(k): int(v) for k, v in doc["by_class"].items()},
                    answer=IntervalSummary.from_dict(doc["answer"]),
                    standards=[(int(s), float(g), str(src), w) for s, g, src, w in doc["standards"]],
-                   daily=[(date.fromisoformat(d), int(c), int(a), int(j)) for d, c, a, j in doc["daily"]])
+                   daily=[(date.fromisoformat(d), int(c), int(a), int(j)) for d, c, a, j in doc["daily"]],
+                   linked_only=bool(doc.get("linked_only", False)))
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,7 @@ class Figures:
     league: list[LeagueRow]
     period_counts: tuple[int, int, int]
     previous_counts: tuple[int, int, int]
+    previous_overall: GroupRow | None = None
 
     _GROUPS = ("by_kecamatan", "by_kelurahan", "by_type", "by_agency", "heatmap", "daily", "weekly")
 
@@ -117,7 +124,8 @@ class Figures:
         doc: dict[str, Any] = {g: [r.to_dict() for r in getattr(self, g)] for g in self._GROUPS}
         doc.update(overall=self.overall.to_dict(), calls=self.calls.to_dict(),
                    league=[asdict(r) for r in self.league], period_counts=list(self.period_counts),
-                   previous_counts=list(self.previous_counts))
+                   previous_counts=list(self.previous_counts),
+                   previous_overall=None if self.previous_overall is None else self.previous_overall.to_dict())
         return doc
 
     @classmethod
@@ -126,7 +134,9 @@ class Figures:
         groups = {g: [GroupRow.from_dict(r) for r in doc[g]] for g in cls._GROUPS}
         return cls(overall=GroupRow.from_dict(doc["overall"]), calls=CallHandling.from_dict(doc["calls"]),
                    league=[LeagueRow(**r) for r in doc["league"]], period_counts=_counts(doc["period_counts"]),
-                   previous_counts=_counts(doc["previous_counts"]), **groups)
+                   previous_counts=_counts(doc["previous_counts"]),
+                   previous_overall=None if doc.get("previous_overall") is None
+                   else GroupRow.from_dict(doc["previous_overall"]), **groups)
 
 
 def _counts(values: Sequence[Any]) -> tuple[int, int, int]:
@@ -163,3 +173,31 @@ class Dashboard:
     calls: CallHandling
     league: list[LeagueRow]
     seconds: float = 0.0
+    previous_overall: GroupRow | None = None   # the previous period of equal length
+    live: LiveStatus | None = None
+
+
+@dataclass(frozen=True)
+class UnitsAvailable:
+    """Units of one type now: available, in service (not out of service), all."""
+
+    unit_type: str
+    name_id: str
+    name_en: str
+    agency: str
+    available: int
+    in_service: int
+    total: int
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What the overview shows of right now: units available per type, and the share of today's
+    time the city was beyond the response target of every available unit (None: no such figure
+    is computed by this installation)."""
+
+    units: list[UnitsAvailable]
+    uncovered_share: float | None = None
+    uncovered_note: str | None = None
+    uncovered_unit_type: str | None = None
+    at: datetime | None = None

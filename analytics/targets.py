@@ -29,6 +29,9 @@ from analytics.intervals import INTERVAL_KEYS
 
 SETTING_KEY = "analytics.targets"
 MAX_TARGET_S = 24 * 3600
+#: Below this many measured incidents a figure is shown greyed as "too few incidents".
+DEFAULT_MIN_N = 20
+MAX_MIN_N = 10_000
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,13 @@ class TargetRule:
 
 
 DEFAULT_RULES: tuple[TargetRule, ...] = (
-    TargetRule("answer", 15, 0.9, source="NENA: 90% of calls answered within 15 s"),
-    TargetRule("processing", 60, 0.9, source="NFPA 1225 (2022): call processing within 60 s, 90%"),
-    TargetRule("turnout", 60, 0.9, source="NFPA 1710: EMS turnout 60 s, 90th percentile"),
-    TargetRule("turnout", 80, 0.9, agency="DAMKAR", source="NFPA 1710: fire turnout 80 s, 90th percentile"),
-    TargetRule("travel", 240, 0.9, source="NFPA 1710: first engine travel 240 s, 90th percentile"),
-    TargetRule("total", 900, 0.9, source="Kendari Damkar: arrival within 15 minutes (city-wide default)"),
-    TargetRule("total", 900, 0.9, agency="DAMKAR", source="Kendari Damkar: arrival within 15 minutes"),
+    TargetRule("answer", 15, 0.9, source="NENA"),
+    TargetRule("processing", 60, 0.9, source="NFPA 1225 (2022)"),
+    TargetRule("turnout", 60, 0.9, source="NFPA 1710 (EMS)"),
+    TargetRule("turnout", 80, 0.9, agency="DAMKAR", source="NFPA 1710 (Damkar)"),
+    TargetRule("travel", 240, 0.9, source="NFPA 1710"),
+    TargetRule("total", 900, 0.9, source="Damkar Kota Kendari"),
+    TargetRule("total", 900, 0.9, agency="DAMKAR", source="Damkar Kota Kendari"),
 )
 
 #: Call-answering standards shown in call handling: (seconds, goal share, source).
@@ -70,6 +73,8 @@ class Targets:
     """A set of rules with the lookup ``resolve(interval, incident_type, agency)``."""
 
     rules: tuple[TargetRule, ...] = DEFAULT_RULES
+    #: Smallest sample shown as a figure; fewer measured incidents are greyed ("too few incidents").
+    min_n: int = DEFAULT_MIN_N
 
     def __post_init__(self) -> None:
         defaults = {r.interval for r in self.rules if r.specificity == 0}
@@ -105,7 +110,7 @@ class Targets:
         return values.pop() if len(values) == 1 else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": 1, "rules": [asdict(r) for r in self.rules]}
+        return {"version": 1, "rules": [asdict(r) for r in self.rules], "min_n": self.min_n}
 
 
 def from_json(doc: Any, *, known_agencies: Iterable[str] | None = None,
@@ -143,4 +148,8 @@ def from_json(doc: Any, *, known_agencies: Iterable[str] | None = None,
         seen.add(key)
         source = raw.get("source") or ""
         rules.append(TargetRule(interval, int(target), float(goal), agency, itype, str(source)[:200]))
-    return Targets(tuple(rules))
+    min_n = doc.get("min_n", DEFAULT_MIN_N)
+    if isinstance(min_n, bool) or not isinstance(min_n, (int, float)) or int(min_n) != min_n \
+            or not 1 <= min_n <= MAX_MIN_N:
+        raise TargetsError(f"min_n: a whole number of incidents between 1 and {MAX_MIN_N}")
+    return Targets(tuple(rules), int(min_n))

@@ -63,33 +63,35 @@ CODE_KINDS = ("type", "kecamatan", "kelurahan")
 # --- fact tables --------------------------------------------------------------------------------
 _FACT_COLUMNS = ("ref_at", "day_wita", "week_wita", "hour_wita", "isodow_wita", "type_id", "kec_id", "kel_id",
                  "no_unit", "closed", "answer_s", "processing_s", "turnout_s", "travel_s", "total_s", "close_s",
-                 "units_n")
+                 "units_n", "has_call", "answered")
 
 _UPSERT_FACTS = """
 INSERT INTO analytics_incident_facts AS f (incident_id, {columns})
 SELECT i.id, r.ref_at, r.loc::date, date_trunc('week', r.loc)::date, extract(hour FROM r.loc)::smallint,
        extract(isodow FROM r.loc)::smallint,
        ct.id, ckc.id, ckl.id, coalesce(i.outcome = ANY(%(no_unit)s::text[]), false), i.status = 'closed',
-       analytics_seconds(i.call_received_at, i.call_answered_at),
-       analytics_seconds(i.call_answered_at, i.first_dispatched_at),
+       CASE WHEN coalesce(u.received AND u.answered, true)
+            THEN analytics_seconds(i.call_received_at, i.call_answered_at) END,
+       CASE WHEN coalesce(u.answered, true) THEN analytics_seconds(i.call_answered_at, i.first_dispatched_at) END,
        analytics_seconds(i.first_dispatched_at, i.first_en_route_at),
        analytics_seconds(i.first_en_route_at, i.first_on_scene_at),
-       analytics_seconds(i.call_received_at, i.first_on_scene_at),
+       CASE WHEN coalesce(u.received, true) THEN analytics_seconds(i.call_received_at, i.first_on_scene_at) END,
        analytics_seconds(r.ref_at, i.closed_at),
-       (SELECT count(*) FROM assignments a WHERE a.incident_id = i.id)
+       (SELECT count(*) FROM assignments a WHERE a.incident_id = i.id),
+       i.call_id IS NOT NULL OR i.call_received_at IS NOT NULL, i.call_answered_at IS NOT NULL
   FROM incidents i
  CROSS JOIN LATERAL (SELECT coalesce(i.call_received_at, i.created_at) AS ref_at,
                             coalesce(i.call_received_at, i.created_at) AT TIME ZONE 'Asia/Makassar' AS loc) r
+  LEFT JOIN analytics_call_stamps_unrecorded u ON u.incident_id = i.id
   JOIN analytics_codes ct ON ct.kind = 'type' AND ct.code = i.incident_type
   LEFT JOIN analytics_codes ckc ON ckc.kind = 'kecamatan' AND ckc.code = i.kecamatan_kode
   LEFT JOIN analytics_codes ckl ON ckl.kind = 'kelurahan' AND ckl.code = i.kelurahan_kode
  WHERE {where}
 ON CONFLICT (incident_id) DO UPDATE SET ({columns}) = ({excluded})
-"""
+{returning}"""
 _WHERE_NEW = ("i.id > %(floor)s AND NOT EXISTS (SELECT 1 FROM analytics_incident_facts x"
               " WHERE x.incident_id = i.id)")
-_WHERE_TOUCHED = ("i.id IN (SELECT DISTINCT e.incident_id FROM events e WHERE e.id > %(after)s"
-                  " AND e.incident_id IS NOT NULL)")
+_TOUCHED_IDS = "SELECT DISTINCT e.incident_id AS id FROM events e WHERE e.id > %(after)s AND e.incident_id IS NOT NULL"
 _WHERE_IDS = "i.id = ANY(%(ids)s)"
 #: kind -> (table, code column) whose codes get a small integer id
 _CODE_SOURCES = {"type": ("incident_types", "code"), "kecamatan": ("kecamatan", "kode"),
@@ -109,15 +111,98 @@ SELECT DISTINCT (c.received_at AT TIME ZONE 'Asia/Makassar')::date FROM calls c
  WHERE c.id IN (SELECT e.call_id FROM events e WHERE e.id > %(event_after)s AND e.call_id IS NOT NULL)
 """
 _CALL_DAYS_DELETE = "DELETE FROM analytics_calls_daily WHERE day_wita = ANY(%(days)s)"
-_CALL_DAYS_INSERT = """
-INSERT INTO analytics_calls_daily (day_wita, classification, answered, answer_s, n)
-SELECT (received_at AT TIME ZONE 'Asia/Makassar')::date, classification, answered_at IS NOT NULL,
-       analytics_seconds(received_at, answered_at), count(*)
-  FROM calls
- WHERE received_at >= %(lo)s AND received_at < %(hi)s
-   AND (received_at AT TIME ZONE 'Asia/Makassar')::date = ANY(%(days)s)
- GROUP BY 1, 2, 3, 4
+_CALLS_DAILY_SELECT = """
+SELECT (c.received_at AT TIME ZONE 'Asia/Makassar')::date, c.classification, c.answered_at IS NOT NULL,
+       CASE WHEN coalesce(u.received AND u.answered, true) THEN analytics_seconds(c.received_at, c.answered_at) END,
+       count(*)
+  FROM calls c
+  LEFT JOIN analytics_call_stamps_unrecorded u ON u.incident_id = c.incident_id
 """
+_CALL_DAYS_INSERT = ("INSERT INTO analytics_calls_daily (day_wita, classification, answered, answer_s, n)"
+                     + _CALLS_DAILY_SELECT
+                     + " WHERE c.received_at >= %(lo)s AND c.received_at < %(hi)s"
+                       " AND (c.received_at AT TIME ZONE 'Asia/Makassar')::date = ANY(%(days)s)"
+                       " GROUP BY 1, 2, 3, 4")
+
+# --- per-day rollups of the facts (read by the dashboard) ------------------------------------------
+#: Flag bits of a block's ``codes`` (bits 56..59; type, kecamatan, kelurahan and hour below them).
+BLOCK_FLAGS = {"no_unit": 56, "closed": 57, "has_call": 58, "answered": 59}
+#: Interval columns of a block (int4 seconds, -1 = not measured), in storage order.
+BLOCK_VALUES = ("answer", "processing", "turnout", "travel", "total", "close")
+_BLOCK_WHERE = {"days": "WHERE f.day_wita = ANY(%(days)s)", "all": ""}
+_BLOCKS_INSERT = """
+INSERT INTO analytics_day_blocks (day_wita, n, codes, refs, units, answer, processing, turnout, travel, total, close)
+SELECT f.day_wita, count(*),
+       -- (PostgreSQL's bit operators share one precedence, left to right: every shift in parentheses)
+       string_agg(int8send(f.type_id::int8 | (coalesce(f.kec_id, 0)::int8 << 16)
+                           | (coalesce(f.kel_id, 0)::int8 << 32) | (f.hour_wita::int8 << 48)
+                           | (f.no_unit::int::int8 << 56) | (f.closed::int::int8 << 57)
+                           | (f.has_call::int::int8 << 58) | (f.answered::int::int8 << 59)), '' ORDER BY f.incident_id),
+       string_agg(int8send((extract(epoch FROM (f.ref_at AT TIME ZONE 'Asia/Makassar') - f.day_wita::timestamp)
+                            * 1000000)::int8), '' ORDER BY f.incident_id),
+       string_agg(int2send(f.units_n), '' ORDER BY f.incident_id),
+       string_agg(int4send(coalesce(f.answer_s, -1)), '' ORDER BY f.incident_id),
+       string_agg(int4send(coalesce(f.processing_s, -1)), '' ORDER BY f.incident_id),
+       string_agg(int4send(coalesce(f.turnout_s, -1)), '' ORDER BY f.incident_id),
+       string_agg(int4send(coalesce(f.travel_s, -1)), '' ORDER BY f.incident_id),
+       string_agg(int4send(coalesce(f.total_s, -1)), '' ORDER BY f.incident_id),
+       string_agg(int4send(coalesce(f.close_s, -1)), '' ORDER BY f.incident_id)
+  FROM analytics_incident_facts f {where}
+ GROUP BY f.day_wita
+"""
+_COUNTS_INSERT = """
+INSERT INTO analytics_day_counts (day_wita, type_id, kec_id, incidents, units, calls)
+SELECT f.day_wita, f.type_id, coalesce(f.kec_id, 0), count(*), coalesce(sum(f.units_n), 0),
+       count(*) FILTER (WHERE f.has_call)
+  FROM analytics_incident_facts f {where}
+ GROUP BY 1, 2, 3
+"""
+_CALL_BLOCKS_INSERT = """
+WITH k AS (SELECT day_wita, classification, sum(n)::int AS calls,
+                  coalesce(sum(n) FILTER (WHERE answered), 0)::int AS ans
+             FROM analytics_calls_daily d {where} GROUP BY 1, 2),
+kk AS (SELECT day_wita, array_agg(classification ORDER BY classification) AS classes,
+              array_agg(calls ORDER BY classification) AS calls, array_agg(ans ORDER BY classification) AS ans
+         FROM k GROUP BY 1),
+a AS (SELECT day_wita, answer_s, sum(n)::int AS n FROM analytics_calls_daily d {where_and} answered
+         AND answer_s IS NOT NULL GROUP BY 1, 2),
+aa AS (SELECT day_wita, array_agg(answer_s ORDER BY answer_s) AS vs, array_agg(n ORDER BY answer_s) AS ns
+         FROM a GROUP BY 1)
+INSERT INTO analytics_call_blocks (day_wita, classes, class_calls, class_answered, answer_s, answer_n)
+SELECT kk.day_wita, kk.classes, kk.calls, kk.ans, coalesce(aa.vs, '{{}}'), coalesce(aa.ns, '{{}}')
+  FROM kk LEFT JOIN aa USING (day_wita)
+"""
+
+
+def _rebuild_blocks(cur: psycopg.Cursor[Any], days: Collection[date] | None) -> None:
+    """Rebuild the day blocks and day counts of ``days`` (None: all) from the facts."""
+    if days is not None and not days:
+        return
+    if days is None:
+        cur.execute("TRUNCATE analytics_day_blocks, analytics_day_counts")
+        params: dict[str, Any] = {}
+    else:
+        params = {"days": sorted(set(days))}
+        cur.execute("DELETE FROM analytics_day_blocks WHERE day_wita = ANY(%(days)s)", params)
+        cur.execute("DELETE FROM analytics_day_counts WHERE day_wita = ANY(%(days)s)", params)
+    where = sql.SQL(_BLOCK_WHERE["all" if days is None else "days"])
+    cur.execute(sql.SQL(_BLOCKS_INSERT).format(where=where), params)
+    cur.execute(sql.SQL(_COUNTS_INSERT).format(where=where), params)
+
+
+def _rebuild_call_blocks(cur: psycopg.Cursor[Any], days: Collection[date] | None) -> None:
+    if days is not None and not days:
+        return
+    if days is None:
+        cur.execute("TRUNCATE analytics_call_blocks")
+        where, where_and, params = "", "WHERE", {}
+    else:
+        params = {"days": sorted(set(days))}
+        cur.execute("DELETE FROM analytics_call_blocks WHERE day_wita = ANY(%(days)s)", params)
+        where, where_and = "WHERE d.day_wita = ANY(%(days)s)", "WHERE d.day_wita = ANY(%(days)s) AND"
+    cur.execute(sql.SQL(_CALL_BLOCKS_INSERT).format(where=sql.SQL(where), where_and=sql.SQL(where_and)), params)
+
+
 _STATE = """
 SELECT s.event_id, s.call_id, s.version,
        s.recent_calls_at IS NULL OR s.recent_calls_at < now() - make_interval(secs => %(every)s) AS recent_due,
@@ -138,10 +223,12 @@ class Refreshed:
     version: int
 
 
-def _upsert(where: str) -> sql.Composed:
+def _upsert(where: str, *, returning: bool = True) -> sql.Composed:
+    """The facts upsert for the incidents matching ``where`` (returning each row's WITA day)."""
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in _FACT_COLUMNS)
     excluded = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in _FACT_COLUMNS)
-    return sql.SQL(_UPSERT_FACTS).format(columns=cols, excluded=excluded, where=sql.SQL(where))
+    return sql.SQL(_UPSERT_FACTS).format(columns=cols, excluded=excluded, where=sql.SQL(where),
+                                         returning=sql.SQL("RETURNING f.day_wita" if returning else ""))
 
 
 def _ensure_codes(cur: psycopg.Cursor[Any]) -> None:
@@ -202,15 +289,21 @@ def refresh(db: Database, *, no_unit_outcomes: Sequence[str], wait: bool = True)
         params = {"no_unit": list(no_unit_outcomes)}
         events_moved = int(st["top_event"]) > int(st["event_id"])
         event_after = max(0, int(st["event_id"]) - _EVENT_MARGIN)
+        fact_days: set[date] | None = set()
         if int(st["top_fact"]) == 0:
-            cur.execute(_upsert("true"), params)
+            cur.execute(_upsert("true", returning=False), params)
             written = cur.rowcount
+            fact_days = None
+            if not written:   # no incidents (any more): no rollups either
+                cur.execute("DELETE FROM analytics_day_blocks")
+                cur.execute("DELETE FROM analytics_day_counts")
+                fact_days = set()
         else:
             cur.execute(_upsert(_WHERE_NEW), {**params, "floor": max(0, int(st["top_fact"]) - _ID_MARGIN)})
             written = cur.rowcount
+            fact_days = {r["day_wita"] for r in cur.fetchall()}
             if events_moved:
-                cur.execute(_upsert(_WHERE_TOUCHED), {**params, "after": event_after})
-                written += cur.rowcount
+                written += _refresh_ids(cur, _touched_ids(cur, event_after), params, fact_days)
         call_after = int(st["call_id"])
         days: set[date] = set()
         if call_after == 0 and int(st["top_call"]) > 0:
@@ -224,6 +317,8 @@ def refresh(db: Database, *, no_unit_outcomes: Sequence[str], wait: bool = True)
             today = st["today"]
             days |= {today, today - timedelta(days=1)}
         rebuilt = _rebuild_call_days(cur, days)
+        _rebuild_blocks(cur, fact_days)
+        _rebuild_call_blocks(cur, days)
         version = _bump(cur) if written or rebuilt else int(st["version"])
         if written or rebuilt or events_moved or int(st["top_call"]) != call_after:
             cur.execute("UPDATE analytics_refresh_state SET event_id = %s, call_id = %s, refreshed_at = now(),"
@@ -232,23 +327,43 @@ def refresh(db: Database, *, no_unit_outcomes: Sequence[str], wait: bool = True)
         return Refreshed(written, rebuilt, version)
 
 
+def _touched_ids(cur: psycopg.Cursor[Any], event_after: int) -> list[int]:
+    cur.execute(_TOUCHED_IDS, {"after": event_after})
+    return [int(r["id"]) for r in cur.fetchall()]
+
+
+def _refresh_ids(cur: psycopg.Cursor[Any], ids: Sequence[int], params: Mapping[str, Any], days: set[date]) -> int:
+    """Re-derive the facts of ``ids``; add the WITA days they were and are on to ``days``."""
+    if not ids:
+        return 0
+    cur.execute("SELECT DISTINCT day_wita FROM analytics_incident_facts WHERE incident_id = ANY(%(ids)s)",
+                {"ids": list(ids)})
+    days.update(r["day_wita"] for r in cur.fetchall())
+    cur.execute(_upsert(_WHERE_IDS), {**params, "ids": list(ids)})
+    written = cur.rowcount
+    days.update(r["day_wita"] for r in cur.fetchall())
+    return written
+
+
 def refresh_incidents(cur: psycopg.Cursor[Any], ids: Sequence[int], call_days: Collection[date], *,
                       no_unit_outcomes: Sequence[str]) -> int:
     """Re-derive the facts of the given incidents and the call days inside the caller's
     transaction (``cur``), e.g. an import's, so that they appear atomically with the data."""
     _lock(cur, wait=True)
     _ensure_codes(cur)
-    written = 0
-    if ids:
-        cur.execute(_upsert(_WHERE_IDS), {"no_unit": list(no_unit_outcomes), "ids": list(ids)})
-        written = cur.rowcount
-    if _rebuild_call_days(cur, call_days) or written:
+    days: set[date] = set()
+    written = _refresh_ids(cur, ids, {"no_unit": list(no_unit_outcomes)}, days)
+    rebuilt = _rebuild_call_days(cur, call_days)
+    _rebuild_blocks(cur, days)
+    _rebuild_call_blocks(cur, call_days)
+    if rebuilt or written:
         _bump(cur)
     return written
 
 
 def rebuild(db: Database, *, no_unit_outcomes: Sequence[str]) -> int:
-    """Recompute both fact tables from scratch (after catalog changes); return incident facts.
+    """Recompute the fact tables and their rollups from scratch (after catalog changes); return
+    incident facts.
 
     TRUNCATE (not DELETE) so that the table is written anew without dead rows for scans to skip;
     readers wait for the rebuild's commit.
@@ -258,12 +373,12 @@ def rebuild(db: Database, *, no_unit_outcomes: Sequence[str]) -> int:
         _lock(cur, wait=True)
         _ensure_codes(cur)
         cur.execute("TRUNCATE analytics_incident_facts, analytics_calls_daily")
-        cur.execute(_upsert("true"), {"no_unit": list(no_unit_outcomes)})
+        cur.execute(_upsert("true", returning=False), {"no_unit": list(no_unit_outcomes)})
         written = cur.rowcount
         cur.execute("INSERT INTO analytics_calls_daily (day_wita, classification, answered, answer_s, n)"
-                    " SELECT (received_at AT TIME ZONE 'Asia/Makassar')::date, classification,"
-                    " answered_at IS NOT NULL, analytics_seconds(received_at, answered_at), count(*)"
-                    " FROM calls GROUP BY 1, 2, 3, 4")
+                    + _CALLS_DAILY_SELECT + " GROUP BY 1, 2, 3, 4")
+        _rebuild_blocks(cur, None)
+        _rebuild_call_blocks(cur, None)
         cur.execute("UPDATE analytics_refresh_state SET event_id = (SELECT coalesce(max(id), 0) FROM events),"
                     " call_id = (SELECT coalesce(max(id), 0) FROM calls), refreshed_at = now(),"
                     " recent_calls_at = now(), version = version + 1 WHERE id = 1")
@@ -556,11 +671,14 @@ _KPI_CALLS_ROLLUP = ("SELECT coalesce(sum(n), 0) AS c0 FROM analytics_calls_dail
 
 
 def window_counts(db: Database, scope: Scope, windows: Sequence[tuple[str, datetime, datetime]], *,
-                  rollup_days: tuple[date, date] | None = None) -> dict[str, tuple[int, int, int]]:
+                  rollup_days: tuple[date, date] | None = None,
+                  linked_calls: bool = False) -> dict[str, tuple[int, int, int]]:
     """``{name: (calls, incidents, units dispatched)}`` of each ``(name, start, end)`` window.
 
     One scan of the facts (the scope's filters apply, its period does not) and one of the calls;
     ``rollup_days`` (first, last WITA day) reads a single window's calls from the daily rollup.
+    ``linked_calls``: count as calls the incidents in scope that came from a call (the calls
+    table has no type or place).
     """
     lo = min(w[1] for w in windows)
     hi = max(w[2] for w in windows)
@@ -571,22 +689,119 @@ def window_counts(db: Database, scope: Scope, windows: Sequence[tuple[str, datet
         s_, e_ = sql.Placeholder(f"s{i}"), sql.Placeholder(f"e{i}")
         cond = sql.SQL("ref_at >= {} AND ref_at < {}").format(s_, e_)
         inc_aggs.append(sql.SQL("count(*) FILTER (WHERE {c}) AS {a},"
-                                " coalesce(sum(units_n) FILTER (WHERE {c}), 0) AS {b}")
-                        .format(c=cond, a=sql.Identifier(f"i{i}"), b=sql.Identifier(f"u{i}")))
+                                " coalesce(sum(units_n) FILTER (WHERE {c}), 0) AS {b},"
+                                " count(*) FILTER (WHERE {c} AND has_call) AS {l}")
+                        .format(c=cond, a=sql.Identifier(f"i{i}"), b=sql.Identifier(f"u{i}"),
+                                l=sql.Identifier(f"l{i}")))
         ccond = sql.SQL("c.received_at >= {} AND c.received_at < {}").format(s_, e_)
         call_aggs.append(sql.SQL("count(*) FILTER (WHERE {c}) AS {a}").format(c=ccond, a=sql.Identifier(f"c{i}")))
     with db.transaction() as cur:
         cur.execute(_SESSION)
         cur.execute(sql.Composed([scope.cte(), sql.SQL(_KPI_FACTS).format(aggs=sql.SQL(", ").join(inc_aggs))]), params)
         inc = cur.fetchone()
-        if rollup_days is not None and len(windows) == 1:
+        calls: Mapping[str, Any] | None = None
+        if linked_calls:
+            calls = {f"c{i}": inc[f"l{i}"] for i in range(len(windows))} if inc is not None else None
+        elif rollup_days is not None and len(windows) == 1:
             cur.execute(_KPI_CALLS_ROLLUP, {"first": rollup_days[0], "last": rollup_days[1]})
+            calls = cur.fetchone()
         else:
             cur.execute(sql.SQL(_KPI_CALLS).format(aggs=sql.SQL(", ").join(call_aggs)), params)
-        calls = cur.fetchone()
+            calls = cur.fetchone()
     assert inc is not None and calls is not None
     return {name: (int(calls[f"c{i}"]), int(inc[f"i{i}"]), int(inc[f"u{i}"]))
             for i, (name, _, _) in enumerate(windows)}
+
+
+def _split_days(start: datetime, end: datetime) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime]]]:
+    """``[start, end)`` as whole WITA days (first, last; None if none) and the parts cut within a day."""
+    first = start.astimezone(_TZ).date()
+    if datetime.combine(first, datetime.min.time(), tzinfo=_TZ) < start:
+        first += timedelta(days=1)
+    after = end.astimezone(_TZ).date()       # the day after the last whole day
+    if after < first:
+        return None, [(start, end)]
+    lo = datetime.combine(first, datetime.min.time(), tzinfo=_TZ)
+    hi = datetime.combine(after, datetime.min.time(), tzinfo=_TZ)
+    parts = [(a, b) for a, b in ((start, lo), (hi, end)) if a < b]
+    return ((first, after - timedelta(days=1)) if first < after else None), parts
+
+
+def day_window_counts(db: Database, windows: Sequence[tuple[str, datetime, datetime]], *,
+                      type_ids: Collection[int] | None, kec_id: int | None,
+                      linked_calls: bool = False) -> dict[str, tuple[int, int, int]]:
+    """``{name: (calls, incidents, units dispatched)}`` of each ``(name, start, end)`` window, as
+    :func:`window_counts` gives them, from the day rollups for the whole WITA days of a window and
+    from the facts and calls themselves for the parts cut within a day."""
+    whole: list[tuple[date, date] | None] = []
+    parts: list[list[tuple[datetime, datetime]]] = []
+    for _, start, end in windows:
+        days, cut = _split_days(start, end)
+        whole.append(days)
+        parts.append(cut)
+    conds = [""]
+    params: dict[str, Any] = {"types": sorted(type_ids or ()), "kec": kec_id}
+    if type_ids is not None:
+        conds.append("type_id = ANY(%(types)s::smallint[])")
+    if kec_id is not None:
+        conds.append("kec_id = %(kec)s")
+    narrow = sql.SQL(" AND ").join(sql.SQL(c) for c in conds)
+    day_aggs, fact_aggs, fact_ranges, call_ranges, call_keys = [], [], [], [], []
+    for i, days in enumerate(whole):
+        if days is not None:
+            params[f"d{i}a"], params[f"d{i}b"] = days
+            c = sql.SQL("day_wita BETWEEN {} AND {}").format(sql.Placeholder(f"d{i}a"), sql.Placeholder(f"d{i}b"))
+            day_aggs.append(sql.SQL("coalesce(sum(incidents) FILTER (WHERE {c}), 0) AS {i},"
+                                    " coalesce(sum(units) FILTER (WHERE {c}), 0) AS {u},"
+                                    " coalesce(sum(calls) FILTER (WHERE {c}), 0) AS {l}").format(
+                c=c, i=sql.Identifier(f"i{i}"), u=sql.Identifier(f"u{i}"), l=sql.Identifier(f"l{i}")))
+        for j, (a, b) in enumerate(parts[i]):
+            key = f"p{i}_{j}"
+            params[f"{key}a"], params[f"{key}b"] = a, b
+            fc = sql.SQL("ref_at >= {} AND ref_at < {}").format(sql.Placeholder(f"{key}a"), sql.Placeholder(f"{key}b"))
+            cc = sql.SQL("received_at >= {} AND received_at < {}").format(sql.Placeholder(f"{key}a"),
+                                                                           sql.Placeholder(f"{key}b"))
+            fact_ranges.append(fc)
+            call_ranges.append(cc)
+            call_keys.append(key)
+            fact_aggs.append(sql.SQL("count(*) FILTER (WHERE {c}) AS {i}, coalesce(sum(units_n) FILTER (WHERE {c}), 0)"
+                                     " AS {u}, count(*) FILTER (WHERE {c} AND has_call) AS {l}").format(
+                c=fc, i=sql.Identifier(f"i{key}"), u=sql.Identifier(f"u{key}"), l=sql.Identifier(f"l{key}")))
+    spans = [d for d in whole if d is not None]
+    if spans:
+        params["dmin"], params["dmax"] = min(d[0] for d in spans), max(d[1] for d in spans)
+    found: dict[str, Any] = {}
+    with db.transaction() as cur:
+        if day_aggs:
+            cur.execute(sql.SQL("SELECT {} FROM analytics_day_counts WHERE day_wita BETWEEN %(dmin)s AND %(dmax)s{}")
+                        .format(sql.SQL(", ").join(day_aggs), narrow), params)
+            found.update(cur.fetchone() or {})
+        if fact_aggs:
+            cur.execute(sql.SQL("SELECT {} FROM analytics_incident_facts WHERE ({}){}").format(
+                sql.SQL(", ").join(fact_aggs), sql.SQL(" OR ").join(fact_ranges), narrow), params)
+            found.update(cur.fetchone() or {})
+        if not linked_calls:
+            day_calls = [sql.SQL("coalesce(sum(n) FILTER (WHERE day_wita BETWEEN {} AND {}), 0) AS {}").format(
+                sql.Placeholder(f"d{i}a"), sql.Placeholder(f"d{i}b"), sql.Identifier(f"c{i}"))
+                for i, days in enumerate(whole) if days is not None]
+            if day_calls:
+                cur.execute(sql.SQL("SELECT {} FROM analytics_calls_daily WHERE day_wita BETWEEN %(dmin)s AND %(dmax)s")
+                            .format(sql.SQL(", ").join(day_calls)), params)
+                found.update(cur.fetchone() or {})
+            cut_calls = [sql.SQL("count(*) FILTER (WHERE {}) AS {}").format(cc, sql.Identifier(f"c{key}"))
+                         for cc, key in zip(call_ranges, call_keys)]
+            if cut_calls:
+                cur.execute(sql.SQL("SELECT {} FROM calls WHERE {}").format(
+                    sql.SQL(", ").join(cut_calls), sql.SQL(" OR ").join(call_ranges)), params)
+                found.update(cur.fetchone() or {})
+    out = {}
+    for i, (name, _, _) in enumerate(windows):
+        keys = ([str(i)] if whole[i] is not None else []) + [f"p{i}_{j}" for j in range(len(parts[i]))]
+        incidents = sum(int(found.get(f"i{k}") or 0) for k in keys)
+        units = sum(int(found.get(f"u{k}") or 0) for k in keys)
+        calls = sum(int(found.get(f"{'l' if linked_calls else 'c'}{k}") or 0) for k in keys)
+        out[name] = (calls, incidents, units)
+    return out
 
 
 # calls: (day, classification, answered, answer_s, n) rows, from the daily rollup for whole WITA
@@ -662,6 +877,99 @@ def call_rows(db: Database, *, start: datetime, end: datetime, first_day: date, 
             daily.append((r["day"], int(r["a"]), int(r["b"] or 0), int(r["c"] or 0)))
     daily.sort()
     return CallRows(n, p50, p90, within, by_class, daily)
+
+
+# --- rollup reads -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DayBlock:
+    """One WITA day's facts as fixed-width big-endian columns (see migration 060): ``codes`` int8,
+    ``units`` int2, ``values[name]`` int4 for each of :data:`BLOCK_VALUES`, ``refs`` int8
+    microseconds after 00:00 WITA (only when asked for)."""
+
+    day: date
+    n: int
+    codes: bytes
+    units: bytes
+    values: dict[str, bytes]
+    refs: bytes | None = None
+
+
+_BLOCKS_READ = """
+SELECT day_wita, n, codes, units, answer, processing, turnout, travel, total, close,
+       CASE WHEN day_wita = ANY(%(ref_days)s) THEN refs END AS refs
+  FROM analytics_day_blocks WHERE day_wita >= %(first)s AND day_wita <= %(last)s ORDER BY day_wita
+"""
+
+
+def day_blocks(db: Database, first: date, last: date, *, ref_days: Collection[date] = ()) -> list[DayBlock]:
+    """The day blocks of WITA days ``first`` .. ``last``; ``refs`` only for ``ref_days``."""
+    with db.transaction(dict_rows=False) as cur:
+        cur.execute(_BLOCKS_READ, {"first": first, "last": last, "ref_days": sorted(set(ref_days))}, binary=True)
+        rows = cur.fetchall()
+    return [DayBlock(day=r[0], n=int(r[1]), codes=bytes(r[2]), units=bytes(r[3]),
+                     values={k: bytes(r[4 + i]) for i, k in enumerate(BLOCK_VALUES)},
+                     refs=None if r[10] is None else bytes(r[10])) for r in rows]
+
+
+def day_counts(db: Database, first: date, last: date, *, type_ids: Collection[int] | None,
+               kec_id: int | None) -> tuple[int, int, int]:
+    """``(incidents, units dispatched, incidents from a call)`` of WITA days ``first`` .. ``last``,
+    of the given types (None: all) and kecamatan (None: all)."""
+    conds = ["day_wita >= %(first)s", "day_wita <= %(last)s"]
+    if type_ids is not None:
+        conds.append("type_id = ANY(%(types)s::smallint[])")
+    if kec_id is not None:
+        conds.append("kec_id = %(kec)s")
+    query = sql.SQL("SELECT coalesce(sum(incidents), 0) AS i, coalesce(sum(units), 0) AS u,"
+                    " coalesce(sum(calls), 0) AS c FROM analytics_day_counts WHERE {}").format(
+        sql.SQL(" AND ").join(sql.SQL(c) for c in conds))
+    with db.transaction() as cur:
+        cur.execute(query, {"first": first, "last": last, "types": sorted(type_ids or ()), "kec": kec_id})
+        row = cur.fetchone()
+    assert row is not None
+    return int(row["i"]), int(row["u"]), int(row["c"])
+
+
+@dataclass(frozen=True)
+class CallBlock:
+    """One WITA day's calls: per classification (calls, answered), and the answered calls'
+    answer seconds (ascending, distinct) with how many calls had each."""
+
+    day: date
+    classes: dict[str, tuple[int, int]]
+    answer_s: list[int]
+    answer_n: list[int]
+
+
+def call_blocks(db: Database, first: date, last: date) -> list[CallBlock]:
+    """The call blocks of WITA days ``first`` .. ``last``, by day."""
+    with db.transaction(dict_rows=False) as cur:
+        cur.execute("SELECT day_wita, classes, class_calls, class_answered, answer_s, answer_n"
+                    " FROM analytics_call_blocks WHERE day_wita >= %s AND day_wita <= %s ORDER BY day_wita",
+                    (first, last))
+        rows = cur.fetchall()
+    return [CallBlock(day=r[0], classes={c: (int(n), int(a)) for c, n, a in zip(r[1], r[2], r[3])},
+                      answer_s=list(r[4]), answer_n=list(r[5])) for r in rows]
+
+
+def units_by_type(db: Database) -> list[dict[str, Any]]:
+    """Per unit type, now: ``code``, ``name_id``, ``name_en``, ``agency_code``, ``available``,
+    ``in_service`` (not out of service) and ``total`` units."""
+    with db.transaction() as cur:
+        cur.execute("SELECT t.code, t.name_id, t.name_en, t.agency_code,"
+                    " count(u.id) FILTER (WHERE u.status = 'available') AS available,"
+                    " count(u.id) FILTER (WHERE u.status <> 'out_of_service') AS in_service,"
+                    " count(u.id) AS total"
+                    " FROM unit_types t LEFT JOIN units u ON u.unit_type = t.code"
+                    " GROUP BY t.code, t.name_id, t.name_en, t.agency_code HAVING count(u.id) > 0 ORDER BY t.code")
+        return [dict(r) for r in cur.fetchall()]
+
+
+def note_unrecorded_call_stamps(cur: psycopg.Cursor[Any], incident_id: int, *, received: bool,
+                                answered: bool) -> None:
+    """Record, in the creating transaction, which call stamps of a new incident its creator gave."""
+    cur.execute("INSERT INTO analytics_call_stamps_unrecorded (incident_id, received, answered)"
+                " VALUES (%s, %s, %s) ON CONFLICT (incident_id) DO NOTHING", (incident_id, received, answered))
 
 
 # --- recent dashboard results shared between sessions ---------------------------------------------

@@ -177,3 +177,127 @@ def test_formatting() -> None:
     assert report.fmt_seconds(None) == "—"
     assert report.fmt_change(110, 100) == "+10 %" and report.fmt_change(90, 100) == "−10 %"
     assert report.fmt_change(5, 0) == "—"
+
+
+# --- honest numbers: formats, small samples, zero bases, CSV headers -----------------------------
+def _summary(key: str, n: int, p90: int | None, within: float | None, population: int | None = None):
+    return fractiles.IntervalSummary(key, n, n if population is None else population, p90, p90, within,
+                                     None if not n else 1.0)
+
+
+def _dashboard(n: int, *, previous_n: int = 0, calls_before: int = 0, incidents: int = 1160, linked: bool = False,
+               agency: str | None = None):
+    from analytics.model import CallHandling, Dashboard, GroupRow, Kpi, LeagueRow, Names
+
+    f = Filters(*days_period(date(2026, 3, 1), date(2026, 3, 31)), agency=agency)
+    names = Names(kecamatan={"74.71.01": "Mandonga", "74.71.02": "Baruga"}, kelurahan={},
+                  types={"medical": ("Kegawatdaruratan medis", "Medical emergency")},
+                  agencies={"PSC119": ("PSC 119 (Dinas Kesehatan)", "PSC 119 (Health Office)")},
+                  type_agency={"medical": "PSC119"}, emergency_types=frozenset({"medical"}))
+    row = GroupRow(None, incidents, {k: _summary(k, n, 852 if n else None, 0.912 if n else None)
+                                     for k in ("answer", "processing", "turnout", "travel", "total")})
+    before = GroupRow(None, previous_n, {k: _summary(k, previous_n, 900 if previous_n else None, 0.8)
+                                         for k in ("answer", "processing", "turnout", "travel", "total")})
+    calls = CallHandling(total=5982, answered=3744, unanswered=2238, by_class={"valid": 4760, "prank": 1222},
+                         answer=_summary("answer", 3744, 12, 0.91), standards=[], daily=[], linked_only=linked)
+    kec = [GroupRow("74.71.01", 300, {"total": _summary("total", 300, 1500, 0.5)}),
+           GroupRow("74.71.02", 5, {"total": _summary("total", 5, 4000, 0.0)})]
+    return Dashboard(filters=f, targets=Targets(), names=names,
+                     kpis=[Kpi("period", f.start, f.end, 5982, incidents, 900, calls_before, 3, 0)],
+                     overall=row, by_kecamatan=kec, by_kelurahan=[], by_type=[], by_agency=[], heatmap=[], daily=[],
+                     weekly=[], calls=calls, league=[LeagueRow("PSC119", 1160, 673, 0.5802, 30 * 3600, 2 * 86400)],
+                     previous_overall=before)
+
+
+def test_numbers_follow_the_language_everywhere() -> None:
+    d = _dashboard(1160)
+    kpi_id = report.kpi_table(d, "id").rows[0]
+    kpi_en = report.kpi_table(d, "en").rows[0]
+    assert (kpi_id["calls"], kpi_id["incidents"]) == ("5.982", "1.160")
+    assert (kpi_en["calls"], kpi_en["incidents"]) == ("5,982", "1,160")
+    intervals = report.intervals_table(d, "id").rows[4]
+    assert intervals["within"] == "91,2 %" and intervals["p90"] == "14 mnt 12 dtk"
+    assert report.intervals_table(d, "en").rows[4]["within"] == "91.2%"
+    league = report.league_table(d, "id").rows[0]
+    assert (league["closure"], league["close_p50"], league["close_p90"]) == ("58,0 %", "1 hari 6 jam", "2 hari")
+    assert report.league_table(d, "en").rows[0]["close_p50"] == "1 day 6 h"
+
+
+def test_csv_headers_are_in_the_chosen_language_with_units() -> None:
+    d = _dashboard(1160)
+    id_head = report.intervals_table(d, "id").to_csv().splitlines()[0]
+    en_head = report.intervals_table(d, "en").to_csv().splitlines()[0]
+    assert id_head == ("Interval,p50 (detik),p90 (detik),Target (detik),% dalam target (porsi 0–1),"
+                       "Sasaran (porsi 0–1),Kelengkapan (porsi 0–1),n (jumlah)")
+    assert en_head.startswith("Interval,p50 (seconds),p90 (seconds),Target (seconds),% within target (share 0–1)")
+    stored = report.intervals_table(d, "en").to_store()
+    assert report.csv_from_store(stored).splitlines()[0] == en_head
+    assert report.intervals_table(d, "en").to_csv().splitlines()[5].startswith("total,852,852,900,0.912")
+
+
+def test_changes_against_tiny_or_empty_bases_are_new() -> None:
+    assert report.change_text(51968, 0, "id") == "baru" and report.change_text(51968, 0, "en") == "new"
+    assert report.change_text(30, 12, "id") == "baru"              # below the smallest sample
+    assert report.change_text(0, 0, "id") == "—"
+    assert report.change_text(110, 100, "id") == "+10 %" and report.change_text(90, 100, "en") == "−10%"
+    assert report.kpi_table(_dashboard(1160), "id").rows[0]["incidents_change"] == "baru"   # 3 before
+    assert report.kpi_table(_dashboard(1160, calls_before=4000), "id").rows[0]["calls_change"] == "+50 %"
+
+
+def test_small_samples_are_greyed_and_say_so() -> None:
+    from analytics import overview
+
+    few = overview.build(_dashboard(7), "id")
+    assert all(t.status == "few" for t in few.tiles)
+    assert all(t.within == "terlalu sedikit insiden" and "Terlalu sedikit insiden (n = 7)" in t.sentence
+               for t in few.tiles)
+    assert report.intervals_table(_dashboard(7), "id").row_classes == ("k112-an-few",) * 5
+    enough = overview.build(_dashboard(1160, previous_n=400), "id")
+    total = next(t for t in enough.tiles if t.key == "total")
+    assert total.status == "ok" and total.sentence == "9 dari 10 unit pertama tiba dalam 14 mnt 12 dtk sejak " \
+                                                      "panggilan masuk."
+    assert total.trend_class == "better" and total.trend.startswith("▼ 48 dtk lebih cepat")
+    assert next(t for t in overview.build(_dashboard(1160), "id").tiles if t.key == "total").trend_class == "new"
+    # Baruga has 5 incidents: not ranked among the slowest, and said so
+    areas = overview.worst_areas_card(_dashboard(1160), "id")
+    assert [line.label for line in areas.lines] == ["Mandonga"] and "1 kecamatan" in areas.note
+    # the configured smallest sample
+    custom = from_json({**Targets().to_json(), "min_n": 5})
+    assert custom.min_n == 5 and from_json(custom.to_json()) == custom
+    with pytest.raises(TargetsError):
+        from_json({**Targets().to_json(), "min_n": 0})
+
+
+def test_the_sentence_names_the_units_of_the_agency() -> None:
+    from analytics import overview
+
+    ambulances = overview.build(_dashboard(1160, agency="PSC119"), "id")
+    assert next(t for t in ambulances.tiles if t.key == "total").sentence.startswith("9 dari 10 ambulans tiba dalam")
+    english = overview.build(_dashboard(1160, agency="PSC119"), "en")
+    assert next(t for t in english.tiles if t.key == "total").sentence == \
+        "9 of 10 ambulances arrived within 14 min 12 s of the call."
+
+
+def test_calls_say_which_filters_they_follow() -> None:
+    from analytics import overview
+
+    all_calls = overview.calls_card(_dashboard(1160), "id")
+    assert all_calls.note == "Semua panggilan pada periode ini." and all_calls.lines[0].value == "5.982"
+    linked = overview.calls_card(_dashboard(1160, linked=True, agency="PSC119"), "id")
+    assert "hanya panggilan yang menjadi insiden" in linked.note
+    assert linked.lines[0].label == "Panggilan (jadi insiden)"
+    assert not any("iseng" in line.label for line in linked.lines)
+
+
+def test_colour_scales_start_at_zero() -> None:
+    from analytics import figures
+    from analytics.model import GroupRow
+
+    rows = [GroupRow("74.71.01", 30, {"total": _summary("total", 30, 12, 0.9)})]
+    geo = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"kode": "74.71.01"},
+                                                      "geometry": {"type": "Point", "coordinates": [122.5, -4.0]}}]}
+    fig = figures.choropleth(geo, rows, {"74.71.01": "Mandonga"}, measure="p90", title="", map_style="white-bg",
+                             lang="id", target_s=900)
+    assert fig.data[0].zmin == 0 and fig.data[0].zmax >= 15
+    heat = figures.heatmap([], lang="id")
+    assert heat.data[0].zmin == 0

@@ -157,3 +157,30 @@ def test_a_shared_dashboard_follows_the_facts_and_the_targets(db: Database, poin
     doc["rules"].append({"interval": "total", "target_s": 200, "incident_type": "medical"})
     sa.save_targets(db, doc)
     assert sa.dashboard(db, MARCH).overall.intervals["total"].within_target_share == 0.0
+
+
+def test_the_refresher_keeps_the_day_rollups_up_to_date(db: Database, point: dict) -> None:
+    """A new incident, then a change of its day and stamps: the dashboard's day blocks follow."""
+    stop = sa.start_refresher(db, interval_s=0.1)
+    try:
+        common = {"lon": point["lon"], "lat": point["lat"]}
+        insert_incident(db, incident_type="medical", call_received_at=s(0), call_answered_at=s(5),
+                        first_dispatched_at=s(60), first_en_route_at=s(90), first_on_scene_at=s(400), **common)
+        assert wait_for(lambda: sa.response_times(db, MARCH)[0].intervals["total"].p90_s == 400)
+        rec = insert_incident(db, incident_type="medical", call_received_at=s(86400), call_answered_at=s(86410),
+                              **common)
+        assert wait_for(lambda: sa.response_times(db, MARCH)[0].incidents == 2)
+        # moved to another day (and measured): the old day's block loses it, the new one has it
+        later = s(3 * 86400)
+        with db.transaction() as cur:
+            cur.execute("UPDATE incidents SET call_received_at = %s, call_answered_at = %s, first_dispatched_at = %s,"
+                        " first_en_route_at = %s, first_on_scene_at = %s WHERE id = %s",
+                        (later, later + timedelta(seconds=9), later + timedelta(seconds=70),
+                         later + timedelta(seconds=100), later + timedelta(seconds=700), rec["id"]))
+            cur.execute("INSERT INTO events (kind, at, incident_id, actor) VALUES ('unit_on_scene', %s, %s, 'test')",
+                        (later, rec["id"]))
+        assert wait_for(lambda: sa.response_times(db, MARCH)[0].intervals["total"].p90_s == 700)
+        days = {r.key: r.incidents for r in sa.dashboard(db, MARCH, share_result=False).daily}
+        assert days == {"2026-03-02": 1, "2026-03-05": 1}
+    finally:
+        stop()

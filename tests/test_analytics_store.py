@@ -11,7 +11,7 @@ import pytest
 
 from analytics import reference
 from analytics.intervals import INTERVAL_KEYS
-from analytics.period import WITA, Filters, days_period
+from analytics.period import WITA, Filters, days_period, kpi_windows
 from analytics.targets import Targets
 from services import analytics as sa
 from store import Database
@@ -218,3 +218,206 @@ def test_any_subset_of_intervals(db: Database, point: dict) -> None:
         assert set(row.intervals) == {"total"} and row.intervals["total"].p90_s == 300 and row.incidents == 1
         (row,) = sa.response_times(db, MARCH, group_by=group_by, intervals=("answer",))
         assert row.intervals["answer"].p90_s == 3
+
+
+def _random_filters(rng: random.Random, start: datetime, days: int, types: list[str], agencies: list[str],
+                    kecamatan: list[str]) -> Filters:
+    """A random period (whole WITA days or cut within a day) and random narrowing filters."""
+    first = start.date() + timedelta(days=rng.randint(-2, days - 1))
+    last = first + timedelta(days=rng.randint(0, days))
+    if rng.random() < 0.5:
+        lo, hi = days_period(first, last)
+    else:
+        lo = start + timedelta(seconds=rng.randint(0, days * 86400 // 2), microseconds=rng.randint(0, 999999))
+        hi = lo + timedelta(seconds=rng.randint(1, days * 86400), microseconds=rng.randint(0, 999999))
+    kind = rng.random()
+    return Filters(lo, hi,
+                   incident_types=tuple(rng.sample(types, rng.randint(1, 4))) if kind < 0.3 else (),
+                   agency=rng.choice(agencies) if 0.3 <= kind < 0.5 else None,
+                   kecamatan=rng.choice(kecamatan) if kind >= 0.7 or rng.random() < 0.2 else None)
+
+
+_DISC = """
+SELECT {key} AS k, count(*) AS incidents,
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.answer_s) AS answer,
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY CASE WHEN p.pop THEN f.processing_s END) AS processing,
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY CASE WHEN p.pop THEN f.turnout_s END) AS turnout,
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY CASE WHEN p.pop THEN f.travel_s END) AS travel,
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY CASE WHEN p.pop THEN f.total_s END) AS total,
+       count(f.answer_s) AS n_answer, count(f.total_s) FILTER (WHERE p.pop) AS n_total
+  FROM analytics_incident_facts f
+  JOIN analytics_codes ct ON ct.kind = 'type' AND ct.id = f.type_id
+  JOIN incident_types it ON it.code = ct.code
+  LEFT JOIN analytics_codes ckc ON ckc.kind = 'kecamatan' AND ckc.id = f.kec_id
+  LEFT JOIN analytics_codes ckl ON ckl.kind = 'kelurahan' AND ckl.id = f.kel_id
+ CROSS JOIN LATERAL (SELECT it.is_emergency AND NOT f.no_unit AS pop) p
+ WHERE f.ref_at >= %(start)s AND f.ref_at < %(end)s
+   AND (%(types)s::text[] IS NULL OR ct.code = ANY(%(types)s::text[]))
+   AND (%(kec)s::text IS NULL OR ckc.code = %(kec)s::text)
+ GROUP BY 1
+"""
+_DISC_KEYS = {"none": "NULL::text", "type": "ct.code", "agency": "it.agency_code", "kecamatan": "ckc.code",
+              "kelurahan": "ckl.code"}
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_rollup_equals_percentile_disc_over_the_raw_facts(db: Database, seed: int) -> None:
+    from psycopg import sql
+
+    ensure_units(db)
+    rng = random.Random(seed)
+    start = datetime(2026, 2, 20, tzinfo=WITA)
+    records = random_incidents(db, rng, 400, start, days=12)
+    type_agency, _ = catalog(db)
+    sa.refresh_facts(db)
+    types, agencies = sorted(type_agency), sorted(set(type_agency.values()))
+    kecamatan = sorted({r["kecamatan_kode"] for r in records if r["kecamatan_kode"]})
+    for _ in range(12):
+        f = _random_filters(rng, start, 12, types, agencies, kecamatan)
+        allowed = set(f.incident_types) if f.incident_types else None
+        if f.agency:
+            allowed = {c for c in (allowed or types) if type_agency[c] == f.agency}
+        for group_by, key in _DISC_KEYS.items():
+            got = {r.key: r for r in sa.response_times(db, f, group_by=group_by, source="rollup")}
+            with db.transaction() as cur:
+                cur.execute(sql.SQL(_DISC).format(key=sql.SQL(key)),
+                            {"start": f.start, "end": f.end, "kec": f.kecamatan,
+                             "types": None if allowed is None else sorted(allowed)})
+                want = cur.fetchall()
+            if group_by == "none" and not want:
+                assert got[None].incidents == 0
+                continue
+            assert set(got) == {w["k"] for w in want}, (f, group_by)
+            for w in want:
+                row = got[w["k"]]
+                assert row.incidents == w["incidents"], (f, group_by, w["k"])
+                assert row.intervals["answer"].n == w["n_answer"] and row.intervals["total"].n == w["n_total"]
+                for interval in INTERVAL_KEYS:
+                    s_ = row.intervals[interval]
+                    assert [s_.p50_s, s_.p90_s] == (w[interval] or [None, None]), (f, group_by, w["k"], interval)
+
+
+def test_sql_path_equals_python_reference(db: Database) -> None:
+    ensure_units(db)
+    rng = random.Random(21)
+    start = datetime(2026, 2, 20, tzinfo=WITA)
+    records = random_incidents(db, rng, 200, start, days=10)
+    type_agency, emergency = catalog(db)
+    sa.refresh_facts(db)
+    targets = sa.load_targets(db)
+    for f in (Filters(*days_period(date(2026, 2, 21), date(2026, 3, 1))),
+              Filters(start + timedelta(hours=3, microseconds=5), start + timedelta(days=4, seconds=9),
+                      agency="POLICE")):
+        for group_by in ("none", "type", "agency", "kecamatan", "kelurahan"):
+            sql_rows = sa.response_times(db, f, group_by=group_by, source="sql")
+            rollup_rows = sa.response_times(db, f, group_by=group_by, source="rollup")
+            want = reference.response_times(records, f, targets=targets, type_agency=type_agency,
+                                             emergency_types=emergency, group_by=group_by)
+            assert _as_dict(sql_rows) == _as_dict(want) == _as_dict(rollup_rows), (f, group_by)
+
+
+def test_incidents_without_call_stamps_are_not_measured_as_zero(db: Database, point: dict) -> None:
+    """Console (no stamps), API with both stamps, API with the received time only."""
+    from incidents.model import Actor, NewIncident
+    from services import incidents as incident_service
+
+    actor = Actor("test", None)
+    t = datetime.now(WITA).replace(microsecond=0) - timedelta(hours=2)
+    where = {"lon": point["lon"], "lat": point["lat"], "incident_type": "medical", "priority": 2}
+    console = incident_service.create_incident(db, NewIncident(**where), actor)
+    api = incident_service.create_incident(db, NewIncident(**where, call_received_at=t,
+                                                           call_answered_at=t + timedelta(seconds=12)), actor)
+    received = incident_service.create_incident(db, NewIncident(**where, call_received_at=t), actor)
+    with db.transaction() as cur:
+        for inc in (console, api, received):   # dispatched and on scene later
+            cur.execute("UPDATE incidents SET first_dispatched_at = now() + interval '90 s', first_en_route_at ="
+                        " now() + interval '2 min', first_on_scene_at = now() + interval '10 min' WHERE id = %s",
+                        (inc.id,))
+            cur.execute("INSERT INTO events (kind, at, incident_id, actor) VALUES ('unit_on_scene', now(), %s, 't')",
+                        (inc.id,))
+    sa.refresh_facts(db)
+    with db.transaction() as cur:
+        cur.execute("SELECT incident_id, answer_s, processing_s, turnout_s, total_s, has_call, answered"
+                    " FROM analytics_incident_facts")
+        facts = {r["incident_id"]: r for r in cur.fetchall()}
+    assert facts[console.id]["answer_s"] is None and facts[console.id]["processing_s"] is None
+    assert facts[console.id]["total_s"] is None and facts[console.id]["turnout_s"] == 30
+    assert facts[console.id]["has_call"] and facts[console.id]["answered"]
+    assert facts[api.id]["answer_s"] == 12 and facts[api.id]["processing_s"] is not None
+    assert facts[api.id]["total_s"] is not None
+    assert facts[received.id]["answer_s"] is None and facts[received.id]["processing_s"] is None
+    assert facts[received.id]["total_s"] is not None
+    today = datetime.now(WITA).date()
+    d = sa.dashboard(db, Filters(*days_period(today - timedelta(days=1), today)))
+    answer = d.overall.intervals["answer"]
+    assert (answer.n, answer.population, answer.p90_s) == (1, 3, 12)        # never a 0 s answer
+    assert (d.calls.total, d.calls.answer.n, d.calls.answer.p90_s) == (3, 1, 12)
+
+
+def test_calls_follow_the_type_and_kecamatan_filters(db: Database) -> None:
+    points = kelurahan_points(db)
+    here, there = points[0], next(p for p in points if p["kecamatan_kode"] != points[0]["kecamatan_kode"])
+    for i, (kind, p) in enumerate((("medical", here), ("medical", there), ("crime", here), ("crime", here))):
+        insert_incident(db, incident_type=kind, lon=p["lon"], lat=p["lat"], call_received_at=s(100 * i),
+                        call_answered_at=s(100 * i + 4 + i) if i != 3 else None)
+    with db.transaction() as cur:   # calls without an incident: no type, no place
+        for i in range(6):
+            cur.execute("INSERT INTO calls (received_at, answered_at, classification) VALUES (%s, %s, 'prank')",
+                        (s(1000 + i), s(1002 + i)))
+    sa.refresh_facts(db)
+    now = datetime(2026, 3, 20, 12, tzinfo=WITA)
+    everything = sa.dashboard(db, MARCH, now=now)
+    assert not everything.calls.linked_only and everything.calls.total == 6    # the calls table
+    medical = sa.dashboard(db, Filters(MARCH.start, MARCH.end, incident_types=("medical",)), now=now)
+    assert medical.calls.linked_only and (medical.calls.total, medical.calls.answered) == (2, 2)
+    assert (medical.calls.answer.p50_s, medical.calls.answer.p90_s) == (4, 5)
+    period = {k.window: k for k in medical.kpis}["period"]
+    assert (period.calls, period.incidents) == (2, 2)
+    crime_here = sa.dashboard(db, Filters(MARCH.start, MARCH.end, incident_types=("crime",),
+                                          kecamatan=here["kecamatan_kode"]), now=now)
+    assert (crime_here.calls.total, crime_here.calls.answered, crime_here.calls.unanswered) == (2, 1, 1)
+    recent = sa.dashboard(db, Filters(*days_period(date(2026, 3, 1), date(2026, 3, 2)), kecamatan=there[
+        "kecamatan_kode"]), now=datetime(2026, 3, 2, 23, tzinfo=WITA))
+    assert {k.window: k.calls for k in recent.kpis}["today"] == 1
+
+
+def test_window_counts_from_the_day_rollups_equal_the_facts(db: Database) -> None:
+    from store import analytics as store_analytics
+
+    ensure_units(db)
+    rng = random.Random(31)
+    start = datetime(2026, 2, 20, tzinfo=WITA)
+    random_incidents(db, rng, 250, start, days=12)
+    with db.transaction() as cur:
+        for _ in range(150):
+            t = start + timedelta(seconds=rng.randint(0, 12 * 86400), microseconds=rng.randint(0, 999999))
+            cur.execute("INSERT INTO calls (received_at, answered_at, classification) VALUES (%s, %s, 'valid')",
+                        (t, t + timedelta(seconds=3)))
+    sa.refresh_facts(db)
+    codes = store_analytics.codes(db)
+    names = sa.names(db)
+    targets = sa.load_targets(db)
+    for _ in range(15):
+        now = start + timedelta(days=rng.uniform(0, 13))
+        windows = [*sa._with_previous(kpi_windows(now)),
+                   ("whole", *days_period(date(2026, 2, 22), date(2026, 2, 25))),
+                   ("odd", start + timedelta(hours=rng.uniform(0, 100)),
+                    start + timedelta(hours=rng.uniform(100, 300)))]
+        kec = rng.choice([None, *sorted(names.kecamatan)])
+        types = rng.choice([None, ("medical", "crime"), ("street_light",)])
+        f = Filters(start, start + timedelta(days=1), incident_types=types or (), kecamatan=kec)
+        scope = sa._scope(db, f, targets, names)
+        type_ids, kec_id = sa._narrowing_ids(f, codes, names)
+        for linked in (False, True):
+            want = store_analytics.window_counts(db, scope, windows, linked_calls=linked)
+            got = store_analytics.day_window_counts(db, windows, type_ids=type_ids, kec_id=kec_id,
+                                                    linked_calls=linked)
+            assert got == want, (now, kec, types, linked)
+
+
+def test_the_smallest_sample_is_kept_when_rules_are_saved_without_it(db: Database) -> None:
+    sa.save_targets(db, {**Targets().to_json(), "min_n": 7})
+    assert sa.load_targets(db).min_n == 7
+    sa.save_targets(db, {"rules": Targets().to_json()["rules"]})          # the table editor sends rules only
+    assert sa.load_targets(db).min_n == 7
+    assert sa.reset_targets(db).min_n == 20
