@@ -76,3 +76,9 @@ ha-clean:
 
 system-deps-ha:
 	@bash scripts/install-system-deps.sh --ha
+
+# Monthly report for the mayor's office (PDF + HTML in var/reports/): make report MONTH=2026-10 [REPORT_LANG=en]
+.PHONY: report
+report: system-deps venv
+	@[ -n "$(MONTH)" ] || { echo "usage: make report MONTH=YYYY-MM [REPORT_LANG=en]"; exit 2; }
+	$(PY) app.py report --month "$(MONTH)" $(if $(REPORT_LANG),--lang "$(REPORT_LANG)")

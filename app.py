@@ -94,9 +94,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> dash.Dash:
     outage.register(server)
 
     app = dash.Dash(
-        __name__, server=server, use_pages=True, pages_folder=str(ROOT_DIR / "pages"),
+        __name__, server=server, use_pages=True,  # type: ignore[arg-type]  # Dash takes a Flask server pages_folder=str(ROOT_DIR / "pages"),
         assets_folder=str(ROOT_DIR / "assets"), suppress_callback_exceptions=True,
-        title="Kendari 112", update_title=None,
+        title="Kendari 112", update_title="",
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = serve_layout
@@ -197,9 +197,11 @@ def _first_run_accounts(db: Database) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Kendari 112 incident command")
     parser.add_argument("command", nargs="?", default="run",
-                        choices=["run", "prepare", "stop-db", "create-token"])
+                        choices=["run", "prepare", "stop-db", "create-token", "report"])
     parser.add_argument("--name", default="integration", help="create-token: token name")
     parser.add_argument("--role", default="integration", help="create-token: role")
+    parser.add_argument("--month", help="report: the month, YYYY-MM")
+    parser.add_argument("--lang", default="id", choices=["id", "en"], help="report: language")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Libraries' own chatter: numexpr announces its thread count; the pool logs every failed
@@ -223,8 +225,12 @@ def main(argv: list[str] | None = None) -> int:
                              "set PORT to a free port")
         t0 = time.perf_counter()
         url, cluster = prepare_database(settings)
-        if args.command in ("prepare", "create-token"):
+        if args.command in ("prepare", "create-token", "report"):
             try:
+                if args.command == "report":
+                    from services.reports import main as report_main
+
+                    return report_main(url, args.month or "", lang=args.lang)
                 if args.command == "create-token":
                     from services.accounts import issue_api_token
 

@@ -47,8 +47,9 @@ class Settings:
     secret_key: str | None = None
     #: Integration token accepted by the HTTP API (acts as an integration with full API rights).
     api_token: str | None = None
-    #: ``osm`` (OpenStreetMap tiles, needs internet) or ``offline`` (plain background, own layers only).
-    basemap: str = "osm"
+    #: ``offline`` (the city's own base map: land, water, boundaries, imported roads, labels; no internet)
+    #: or ``osm`` (OpenStreetMap tiles added under those layers; a tile failure only shows a note).
+    basemap: str = "offline"
     default_language: str = "id"
     #: Seed demo data into an empty database on start.
     seed_demo: bool = True
@@ -82,7 +83,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         embedded_pg_dir=Path(env.get("KENDARI112_PG_DIR", str(VAR_DIR / "pg"))),
         secret_key=env.get("KENDARI112_SECRET_KEY") or None,
         api_token=env.get("KENDARI112_API_TOKEN") or None,
-        basemap=env.get("KENDARI112_BASEMAP", "osm"),
+        basemap=env.get("KENDARI112_BASEMAP", "offline"),
         default_language=env.get("KENDARI112_LANG", "id"),
         seed_demo=_env_bool(env.get("KENDARI112_SEED_DEMO"), True),
         demo_seed=int(env.get("KENDARI112_DEMO_SEED", "112")),

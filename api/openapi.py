@@ -44,6 +44,11 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 _ID = {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 _UNIT = {"name": "unit_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
+                "schema": {"type": "string", "maxLength": 200},
+                "description": "Names one logical request: a retry with the same key and the same JSON body returns "
+                               "the first result without acting again; the same key with another body is refused "
+                               "(422). Bound to the calling token."}
 _TIME = {"type": "string", "format": "date-time",
          "description": "ISO 8601 with a UTC offset (e.g. 2026-01-31T21:05:00+08:00); "
                         "not more than 5 min in the future nor 7 days in the past."}
@@ -60,7 +65,8 @@ def document() -> dict[str, Any]:
             "type": "object", "required": ["lat", "lon", "type"], "additionalProperties": False,
             "properties": {
                 "lat": {"type": "number", "minimum": -90, "maximum": 90,
-                        "description": "WGS84; the point must lie on Kota Kendari's land or within 1 km of it."},
+                        "description": "WGS84; on Kota Kendari's land or in the shore band up to 250 m off it "
+                                       "(routing's rule); open water farther out is refused."},
                 "lon": {"type": "number", "minimum": -180, "maximum": 180},
                 "type": {"type": "string", "description": "An incident type code (GET /api/v1/incident-types)."},
                 "priority": {"type": "integer", "enum": [1, 2, 3, 4],
@@ -156,6 +162,7 @@ def document() -> dict[str, Any]:
             "post": {
                 "summary": "Create an incident (also writes its call and the call_received, call_answered "
                            "and incident_created events)",
+                "parameters": [_IDEMPOTENCY],
                 "requestBody": _body(_ref("NewIncident"), {"lat": -3.9669, "lon": 122.512, "type": "medical",
                                                            "description": "Pingsan di pasar",
                                                            "caller_phone": "+62 812-3456-7890"}),
@@ -170,9 +177,38 @@ def document() -> dict[str, Any]:
                 "responses": {"200": _ok("Incidents, open first by priority", {"type": "object", "properties": {
                     "incidents": {"type": "array", "items": _ref("Incident")}, "count": {"type": "integer"}}}),
                     **_errors(401, 403, 422)}}},
-        "/api/v1/incidents/{incident_id}": {"get": {
-            "summary": "One incident with its assignments and timeline", "parameters": [_ID],
-            "responses": {"200": _ok("The incident", _ref("IncidentDetail")), **_errors(401, 403, 404)}}},
+        "/api/v1/incidents/{incident_id}": {
+            "get": {
+                "summary": "One incident with its assignments and timeline", "parameters": [_ID],
+                "responses": {"200": _ok("The incident", _ref("IncidentDetail")), **_errors(401, 403, 404)}},
+            "patch": {
+                "summary": "Correct an open incident's location",
+                "description": "Audited (an `incident_updated` event with the old and new point and place "
+                               "names); kecamatan and kelurahan are set again, and the next recommendation "
+                               "is computed from the new point. Same placement rule as creating.",
+                "parameters": [_ID],
+                "requestBody": _body({"type": "object", "required": ["lat", "lon"], "additionalProperties": False,
+                                      "properties": {"lat": {"type": "number"}, "lon": {"type": "number"},
+                                                     "reason": {"type": "string", "maxLength": MAX_NOTE_CHARS}}},
+                                     {"lat": -3.9669, "lon": 122.512, "reason": "caller gave the wrong street"}),
+                "responses": {"200": _ok("The moved incident", _ref("Incident")), **_errors(401, 403, 404, 409, 422)}}},
+        "/api/v1/incidents/{incident_id}/calls": {"post": {
+            "summary": "Record a further call about an open incident (no new incident)",
+            "description": "A `calls` row classified `duplicate` linked to the incident, and a `call_received` "
+                           "event with `attached: true`. Honours `Idempotency-Key`.",
+            "parameters": [_ID, _IDEMPOTENCY],
+            "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {
+                "caller_phone": {"type": "string", "maxLength": MAX_PHONE_CHARS},
+                "description": {"type": "string", "maxLength": MAX_DESCRIPTION_CHARS},
+                "call_received_at": _TIME}}, {"caller_phone": "0812 3333 4444"}),
+            "responses": {"201": _ok("The incident", _ref("Incident")), **_errors(401, 403, 404, 409, 422)}}},
+        "/api/v1/incidents/duplicates": {"get": {
+            "summary": "Open incidents a new call probably reports again (ask before creating)",
+            "description": "Same type within 200 m whose call came within 15 minutes, nearest first.",
+            "parameters": [{"name": n, "in": "query", "required": True, "schema": {"type": t}}
+                           for n, t in (("lat", "number"), ("lon", "number"), ("type", "string"))],
+            "responses": {"200": _ok("Candidates", {"type": "object", "properties": {
+                "duplicates": {"type": "array", "items": {"type": "object"}}}}), **_errors(401, 403)}}},
         "/api/v1/incidents/{incident_id}/timeline": {"get": {
             "summary": "The incident's event history (who did what, when)", "parameters": [_ID],
             "responses": {"200": _ok("Events, oldest first", {"type": "object", "properties": {
@@ -186,7 +222,7 @@ def document() -> dict[str, Any]:
             "description": "Give exactly one of `unit_id`, `unit_ids` or `plan: true`. The unit rows are "
                            "locked inside one transaction: of simultaneous attempts on one unit exactly one "
                            "succeeds; the others get 409.",
-            "parameters": [_ID],
+            "parameters": [_ID, _IDEMPOTENCY],
             "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {
                 "unit_id": {"type": "integer"}, "unit_ids": {"type": "array", "items": {"type": "integer"}},
                 "plan": {"type": "boolean"}, "eta_s": {"type": "number", "minimum": 0}}}, {"unit_id": 3}),
@@ -204,7 +240,7 @@ def document() -> dict[str, Any]:
             "responses": {"200": _ok("The cleared assignment", _ref("Assignment")),
                           **_errors(401, 403, 404, 409, 422)}}},
         "/api/v1/incidents/{incident_id}/close": {"post": {
-            "summary": "Close with an outcome; units still assigned are cleared", "parameters": [_ID],
+            "summary": "Close with an outcome; units still assigned are cleared", "parameters": [_ID, _IDEMPOTENCY],
             "requestBody": _body({"type": "object", "required": ["outcome"], "additionalProperties": False,
                                   "properties": {
                                       "outcome": {"type": "string", "enum": [o.value for o in Outcome]},
@@ -261,6 +297,7 @@ def document() -> dict[str, Any]:
     }
     paths.update(_other_paths())
     paths.update(_network_paths())
+    paths.update(_coverage_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kendari 112 incident command API", "version": "1.0.0",
@@ -402,9 +439,104 @@ def _network_paths() -> dict[str, Any]:
             "parameters": [{"name": "incident_id", "in": "path", "required": True,
                             "schema": {"type": "integer", "minimum": 1}}],
             "responses": {"201": _ok("The proposed closure", _OBJECT), **_errors(401, 403, 404, 422)}}},
+        "/api/v1/network/accuracy": {"get": {
+            "summary": "ETA accuracy: predicted travel time (network in use, from the unit's position at dispatch or "
+                       "its home station) against the recorded en-route to on-scene time of closed incidents; median "
+                       "ratio and p90 absolute error by kecamatan, road class and WITA hour band, and a fitted speed "
+                       "factor per band. On demo data (`synthetic_only`) it checks the synthetic model only",
+            "parameters": [_q("from", "First day, YYYY-MM-DD (WITA); default 90 days before `to`"),
+                           _q("to", "Last day, YYYY-MM-DD (WITA), inclusive; default today")],
+            "responses": {"200": _ok("The report", _OBJECT), **_errors(401, 403, 422)}}},
+        "/api/v1/network/accuracy/apply": {"post": {
+            "summary": "Store one hour band's fitted speed factor as a correction (admin; audited; retire it to undo)",
+            "requestBody": _body({"type": "object", "required": ["band"], "properties": {
+                "band": {"type": ["string", "integer"], "description": "Band label (06-09) or index 0-4"},
+                "from": {"type": "string"}, "to": {"type": "string"}}},
+                {"band": "06-09", "from": "2026-09-01", "to": "2026-11-30"}),
+            "responses": {"201": _ok("The stored speed factor", _OBJECT), **_errors(401, 403, 422)}}},
         "/readyz": {"get": {"summary": "Readiness: 200 when the app can serve, 503 with Retry-After when not",
                             "security": [],
                             "responses": {"200": _ok("Ready", _OBJECT), "503": _ok("Not ready", _OBJECT)}}},
+    }
+
+
+def _coverage_paths() -> dict[str, Any]:
+    """Live coverage, move-up proposals, moves to a post, standby posts and uncovered time (docs/coverage.md)."""
+    pid = [{"name": "proposal_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}]
+    post = [{"name": "post_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}]
+    unit_type = _q("unit_type", "Unit type code, e.g. ambulance")
+    return {
+        "/api/v1/coverage/live": {"get": {
+            "summary": "Live coverage per unit type: uncovered shares now and with every unit at home, the "
+                       "hole and since when; keeps the move-up proposals up to date",
+            "parameters": [unit_type, _q("cells", "With unit_type: also list the uncovered cells",
+                                         {"type": "string", "enum": ["1"]})],
+            "responses": {"200": _ok("Every type (or one type with its hole geometry)", _OBJECT),
+                          **_errors(401, 403, 422, 503)}}},
+        "/api/v1/coverage/proposals": {"get": {
+            "summary": "Open move-up proposals",
+            "responses": {"200": _ok("Proposals", _OBJECT), **_errors(401, 403)}}},
+        "/api/v1/coverage/proposals/{proposal_id}/accept": {"post": {
+            "summary": "Accept a proposal: each unit in it gets the status moving_to_post (audited)",
+            "parameters": pid,
+            "responses": {"200": _ok("The moves started", _OBJECT), **_errors(401, 403, 404, 409)}}},
+        "/api/v1/coverage/proposals/{proposal_id}/dismiss": {"post": {
+            "summary": "Dismiss a proposal with a reason (audited; not proposed again while the same units "
+                       "are committed)",
+            "parameters": pid,
+            "requestBody": _body({"type": "object", "required": ["reason"], "additionalProperties": False,
+                                  "properties": {"reason": {"type": "string", "enum": [
+                                      "unit_needed_here", "crew_rest", "road_conditions", "short_commitment",
+                                      "other"]}, "note": {"type": "string", "maxLength": 500}}},
+                                 {"reason": "crew_rest"}),
+            "responses": {"200": _ok("The dismissed proposal", _OBJECT), **_errors(401, 403, 404, 409, 422)}}},
+        "/api/v1/units/{unit_id}/move-to-post": {"post": {
+            "summary": "Send an available unit to a post of its type (status moving_to_post)",
+            "parameters": [_UNIT],
+            "requestBody": _body({"type": "object", "required": ["post_id"], "additionalProperties": False,
+                                  "properties": {"post_id": {"type": "string",
+                                                             "description": "f<facility id> or s<standby id>"}}},
+                                 {"post_id": "s1"}),
+            "responses": {"201": _ok("The move", _OBJECT), **_errors(401, 403, 404, 409, 422)}}},
+        "/api/v1/units/{unit_id}/at-post": {"post": {
+            "summary": "The unit arrived at its post: available there, the post becomes its position",
+            "parameters": [_UNIT],
+            "responses": {"200": _ok("The arrival", _OBJECT), **_errors(401, 403, 404, 409)}}},
+        "/api/v1/coverage/posts": {
+            "get": {"summary": "Standby posts, or with unit_type every post of that type",
+                    "parameters": [unit_type, _q("all", "Include retired standby posts",
+                                                 {"type": "string", "enum": ["1"]})],
+                    "responses": {"200": _ok("Posts", _OBJECT), **_errors(401, 403, 422)}},
+            "post": {"summary": "Add a standby post (admin); audited",
+                     "requestBody": _body({"type": "object", "required": ["name", "lat", "lon"],
+                                           "additionalProperties": False, "properties": {
+                                               "name": {"type": "string"}, "lat": {"type": "number"},
+                                               "lon": {"type": "number"},
+                                               "unit_types": {"type": "array", "items": {"type": "string"}},
+                                               "note": {"type": "string"},
+                                               "location_confidence": {"type": "string"}}},
+                                          {"name": "Pos siaga Bundaran Tugu", "lat": -3.9696, "lon": 122.5147,
+                                           "unit_types": ["ambulance"]}),
+                     "responses": {"201": _ok("The standby post", _OBJECT), **_errors(401, 403, 409, 422)}}},
+        "/api/v1/coverage/posts/{post_id}/retire": {"post": {
+            "summary": "Retire a standby post (admin); the row and its history stay",
+            "parameters": post, "responses": {"200": _ok("Retired", _OBJECT), **_errors(401, 403, 404, 409)}}},
+        "/api/v1/coverage/settings": {
+            "get": {"summary": "Coverage targets, hole triggers and move-up settings in force",
+                    "responses": {"200": _ok("Settings", _OBJECT), **_errors(401, 403)}},
+            "put": {"summary": "Replace the coverage settings (admin); audited",
+                    "requestBody": _body(_OBJECT, {"threshold_min": {"ambulance": 8}, "trigger_share": 0.05}),
+                    "responses": {"200": _ok("Settings", _OBJECT), **_errors(401, 403, 422)}}},
+        "/api/v1/coverage/uncovered-time": {"get": {
+            "summary": "Per WITA day and kecamatan, the share of time the land was beyond the target "
+                       "(from the event history)",
+            "parameters": [unit_type, _q("from", "First WITA day (YYYY-MM-DD)"),
+                           _q("to", "Last WITA day (inclusive)")],
+            "responses": {"200": _ok("Days × kecamatan shares", _OBJECT), **_errors(401, 403, 422, 503)}}},
+        "/api/v1/coverage/today": {"get": {
+            "summary": "Today's uncovered-time share (WITA), city-wide and per kecamatan",
+            "parameters": [unit_type],
+            "responses": {"200": _ok("Today's share", _OBJECT), **_errors(401, 403, 422)}}},
     }
 
 

@@ -11,7 +11,9 @@
  * data-click-ready="1".
  *   mapClick            every click on the map counts;
  *   mapClickOffMarkers  a click on a marker (a point whose customdata is a list, e.g. an incident
- *                       or a unit) selects it through plotly's clickData and places nothing.
+ *                       or a unit) selects it through plotly's clickData and places nothing —
+ *                       except in placement mode (the graph has data-placing="1"), where every
+ *                       click places the pin and markers take none.
  */
 (function () {
     var TRIES = 50;
@@ -29,6 +31,31 @@
             throw new Error("k112 map click: the output store's id must end in '-hook', got " + target);
         }
         return { graph: String(context.inputs_list[0].id), target: target.slice(0, -5) };
+    }
+
+    var PIN_SOURCE = "k112-pending-pin";
+    var PIN_HOLD_MS = 2500;  // the validated pin (server) replaces it well before this
+
+    // Draw the clicked point at once on the MapLibre map, before the server has checked the place
+    // (land rule, kecamatan/kelurahan); the checked pin or the refusal follows within a moment.
+    function showPin(map, lngLat) {
+        try {
+            var data = { type: "FeatureCollection", features: [{ type: "Feature", properties: {},
+                geometry: { type: "Point", coordinates: [lngLat.lng, lngLat.lat] } }] };
+            var src = map.getSource(PIN_SOURCE);
+            if (src) { src.setData(data); } else {
+                map.addSource(PIN_SOURCE, { type: "geojson", data: data });
+                map.addLayer({ id: PIN_SOURCE, type: "circle", source: PIN_SOURCE, paint: {
+                    "circle-radius": 9, "circle-color": "#d7263d", "circle-opacity": 0.55,
+                    "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } });
+            }
+            clearTimeout(map.__k112PinTimer);
+            map.__k112PinTimer = setTimeout(function () {
+                var s = map.getSource(PIN_SOURCE);
+                if (s) { s.setData({ type: "FeatureCollection", features: [] }); }
+            }, PIN_HOLD_MS);
+            map.__k112PinAt = Date.now();
+        } catch (err) { /* the style may be reloading: the server's pin still comes */ }
     }
 
     function send(target, lngLat) {
@@ -61,8 +88,14 @@
             if (offMarkers) { watchMarkers(gd); }
             map.on("click", function (e) {
                 if (!offMarkers) { send(ids.target, e.lngLat); return; }
+                if (root.getAttribute("data-placing") === "1") {
+                    showPin(map, e.lngLat);
+                    send(ids.target, e.lngLat);
+                    return;
+                }
                 setTimeout(function () {
                     if (Date.now() - (gd.__k112MarkerAt || 0) < MARKER_GRACE_MS) { return; }
+                    showPin(map, e.lngLat);
                     send(ids.target, e.lngLat);
                 }, MARKER_SETTLE_MS);
             });

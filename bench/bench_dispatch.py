@@ -95,7 +95,8 @@ class Client:
                     self.conn = None
                 return resp.status, payload, elapsed
             except (http.client.HTTPException, OSError):
-                self.conn.close()
+                if self.conn is not None:
+                    self.conn.close()
                 self.conn = None
                 if attempt == 2:
                     raise
@@ -113,7 +114,7 @@ def _prepare_database() -> tuple[Any, str, Any]:
     import psycopg
     from psycopg import sql
 
-    from store.bootstrap import prepare
+    from services.bootstrap import prepare
     from store.cluster import EmbeddedCluster
     from store.db import Database
 
@@ -129,10 +130,10 @@ def _prepare_database() -> tuple[Any, str, Any]:
 
 def _seed(db: Any) -> dict[str, Any]:
     from auth.passwords import hash_password
-    from services import incidents as service
-    from services.resources import Resources
     from incidents.model import Actor
     from layers.geodata import point_in_city
+    from services import incidents as service
+    from services.resources import Resources
     from store import users
 
     rng = random.Random(112)

@@ -90,6 +90,13 @@ EVENT_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "import": ("Impor data", "Data import"),
     "network_correction": ("Koreksi jaringan jalan", "Road network correction"),
     "network_imported": ("Jaringan jalan diimpor", "Road network imported"),
+    "move_up_proposed": ("Usulan geser unit", "Move-up proposed"),
+    "move_up_accepted": ("Usulan geser unit diterima", "Move-up accepted"),
+    "move_up_dismissed": ("Usulan geser unit ditolak", "Move-up dismissed"),
+    "unit_moving_to_post": ("Unit menuju pos siaga", "Unit moving to post"),
+    "unit_at_post": ("Unit tiba di pos siaga", "Unit at post"),
+    "standby_post_changed": ("Pos siaga diubah", "Standby post changed"),
+    "coverage_settings_changed": ("Pengaturan cakupan diubah", "Coverage settings changed"),
 })
 
 

@@ -33,6 +33,7 @@ class UnitStatus(str, Enum):
     TRANSPORTING = "transporting"
     AT_HOSPITAL = "at_hospital"
     OUT_OF_SERVICE = "out_of_service"
+    MOVING_TO_POST = "moving_to_post"
 
 
 class AssignmentStatus(str, Enum):
@@ -77,6 +78,7 @@ STATUS_ORDER: tuple[str, ...] = (
 IDLE_TRANSITIONS: dict[str, frozenset[str]] = {
     "available": frozenset({"out_of_service"}),
     "out_of_service": frozenset({"available"}),
+    "moving_to_post": frozenset({"available", "out_of_service"}),
 }
 
 #: The event kind written when an assignment reaches a status (DOMAIN.md time stamps).
@@ -115,6 +117,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "at_hospital": ("Di rumah sakit", "At hospital"),
     "cleared": ("Selesai", "Cleared"),
     "out_of_service": ("Tidak beroperasi", "Out of service"),
+    "moving_to_post": ("Menuju pos siaga", "Moving to post"),
 }
 
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {

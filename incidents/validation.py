@@ -10,6 +10,7 @@ import functools
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -140,6 +141,136 @@ def _service_area() -> tuple[Any, Any, Any]:
     return Transformer.from_crs(WGS84, UTM_51S, always_xy=True), inner, outer
 
 
+# --- where an incident may be placed (the routing package's rule) --------------------------------
+@dataclass(frozen=True)
+class Placement:
+    """An accepted incident location: the point and how it lies (``on_land``, or in the shore band
+    ``offshore_m`` from the land, routed from the nearest land)."""
+
+    lon: float
+    lat: float
+    on_land: bool
+    offshore_m: float = 0.0
+
+
+def _fmt_coord(value: float, lang: str) -> str:
+    text = f"{value:.5f}".replace("-", "−")
+    return text.replace(".", ",") if lang == "id" else text
+
+
+def _point_text(lat: float, lon: float, lang: str) -> str:
+    if lang == "id":
+        return f"lintang {_fmt_coord(lat, lang)}, bujur {_fmt_coord(lon, lang)}"
+    return f"latitude {_fmt_coord(lat, lang)}, longitude {_fmt_coord(lon, lang)}"
+
+
+def _metres(value: float, lang: str) -> str:
+    if value >= 10_000:
+        km = f"{value / 1000:.0f}"
+    elif value >= 1000:
+        km = f"{value / 1000:.1f}"
+    else:
+        return f"{value:.0f} m"
+    return (km.replace(".", ",") if lang == "id" else km) + " km"
+
+
+def _land() -> Any:
+    """Kendari's land as routing uses it (buffers from ``geo_data/routing.json``)."""
+    from routing._land import kendari_land
+    from routing.config import load_config
+
+    cfg = load_config()
+    return kendari_land(service_buffer_m=cfg.service_area_buffer_m, water_tolerance_m=cfg.water_tolerance_m)
+
+
+def placement_hint(lat: float, lon: float) -> tuple[float, float] | None:
+    """A likely intended point when (lat, lon) lies outside the service area but a forgotten minus
+    sign or swapped fields would put it inside: ``(lat, lon)`` of that point, else None."""
+    for cand_lat, cand_lon in ((-lat, lon), (lon, lat), (-lon, lat)):
+        valid = -90.0 <= cand_lat <= 90.0 and -180.0 <= cand_lon <= 180.0 and (cand_lat, cand_lon) != (lat, lon)
+        if valid and _in_service_area(cand_lon, cand_lat):
+            return cand_lat, cand_lon
+    return None
+
+
+def _in_service_area(lon: float, lat: float) -> bool:
+    from layers.geodata import CITY_BBOX
+    from routing._proj import to_utm
+
+    minx, miny, maxx, maxy = CITY_BBOX
+    if not (minx - 0.05 <= lon <= maxx + 0.05 and miny - 0.05 <= lat <= maxy + 0.05):
+        return False
+    x, y = to_utm([lon], [lat])
+    return bool(_land().in_service_area(x, y)[0])
+
+
+def _hint_messages(hint: tuple[float, float] | None) -> tuple[str, str]:
+    if hint is None:
+        return "", ""
+    lat, lon = hint
+    if lat != 0 and abs(lat) < 10 and abs(lon) > 100:
+        return (f" Maksud Anda {_fmt_coord(lat, 'id')}, {_fmt_coord(lon, 'id')} (lintang, bujur)?",
+                f" Did you mean {_fmt_coord(lat, 'en')}, {_fmt_coord(lon, 'en')} (latitude, longitude)?")
+    return "", ""
+
+
+def incident_location(lat: Any, lon: Any, *, lat_field: str = "lat", lon_field: str = "lon") -> Placement:
+    """Where an incident may be placed — the same rule as routing's (``geo_data/routing.json``):
+    on the city's land, or in the shore band up to ``snapping.service_area_buffer_m`` (250 m) off
+    the shore (piers, stilt houses: routed from the nearest land). Open water farther out and
+    points outside the city are refused with the reason, in Indonesian and English, and a likely
+    intended point when a minus sign was forgotten or the fields were swapped ("did you mean
+    −3.985?").
+
+    Raises
+    ------
+    ValidationFailed
+        Not a number, out of range, in the bay or at sea, or outside Kota Kendari.
+    """
+    c = _Collector()
+    lat_v = c.run(number, lat, lat_field)
+    lon_v = c.run(number, lon, lon_field)
+    if lat_v is None or lon_v is None:
+        if lat_v is not None and not -90.0 <= lat_v <= 90.0:
+            c.errors.append(FieldError(lat_field, "lintang harus antara −90 dan 90",
+                                       "latitude must be between -90 and 90"))
+        if lon_v is not None and not -180.0 <= lon_v <= 180.0:
+            c.errors.append(FieldError(lon_field, "bujur harus antara −180 dan 180",
+                                       "longitude must be between -180 and 180"))
+        c.raise_if_any()
+    assert lat_v is not None and lon_v is not None
+    if not (-90.0 <= lat_v <= 90.0 and -180.0 <= lon_v <= 180.0):
+        hint_id, hint_en = _hint_messages(placement_hint(lat_v, lon_v) if -180 <= lat_v <= 180 else None)
+        msg_id = "lintang harus antara −90 dan 90, bujur antara −180 dan 180." + hint_id
+        msg_en = "latitude must be between -90 and 90, longitude between -180 and 180." + hint_en
+        raise ValidationFailed([FieldError(lat_field, msg_id, msg_en), FieldError(lon_field, msg_id, msg_en)])
+    from routing._proj import to_utm
+
+    land = _land()
+    x, y = to_utm([lon_v], [lat_v])
+    if _in_service_area(lon_v, lat_v):
+        on_land = bool(land.contains(x, y)[0])
+        return Placement(lon=lon_v, lat=lat_v, on_land=on_land,
+                         offshore_m=0.0 if on_land else land.distance_m(float(x[0]), float(y[0])))
+    off = land.distance_m(float(x[0]), float(y[0])) if math.isfinite(float(x[0])) else float("inf")
+    hint_id, hint_en = _hint_messages(placement_hint(lat_v, lon_v))
+    band = _metres(land.service_buffer_m, "id"), _metres(land.service_buffer_m, "en")
+    if off <= 5000.0:
+        msg_id = (f"Titik ({_point_text(lat_v, lon_v, 'id')}) berada di perairan teluk atau laut, "
+                  f"{_metres(off, 'id')} dari daratan. Insiden hanya dapat ditempatkan di darat atau "
+                  f"paling jauh {band[0]} dari pantai (dermaga, rumah panggung).")
+        msg_en = (f"The point ({_point_text(lat_v, lon_v, 'en')}) lies in the bay or at sea, "
+                  f"{_metres(off, 'en')} from the land. An incident can only be placed on land or at most "
+                  f"{band[1]} off the shore (piers, stilt houses).")
+    else:
+        msg_id = (f"Titik ({_point_text(lat_v, lon_v, 'id')}) berada di luar Kota Kendari "
+                  f"({_metres(off, 'id')} dari wilayahnya).")
+        msg_en = (f"The point ({_point_text(lat_v, lon_v, 'en')}) lies outside Kota Kendari "
+                  f"({_metres(off, 'en')} from it).")
+    raise ValidationFailed([FieldError(lat_field, msg_id + hint_id, msg_en + hint_en),
+                            FieldError(lon_field, msg_id + hint_id, msg_en + hint_en)])
+
+
 def text(value: Any, field: str, *, max_chars: int, required: bool = False) -> str | None:
     """Free text kept verbatim (no trimming inside); empty means None; NUL and oversize refused."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -248,7 +379,8 @@ def new_incident(data: Mapping[str, Any], *, known_types: Mapping[str, int],
         Incident type code → default priority (from the ``incident_types`` table).
     """
     c = _Collector()
-    point = c.run(coordinates, data.get("lat"), data.get("lon"))
+    placed = c.run(incident_location, data.get("lat"), data.get("lon"))
+    point = None if placed is None else (placed.lon, placed.lat)
     type_code = c.run(incident_type, data.get("type"), known_types)
     prio_raw = data.get("priority")
     prio = c.run(priority, prio_raw) if prio_raw not in (None, "") else None

@@ -9,6 +9,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from i18n import tr
+from layers import basemap as own_basemap
 from layers.traces import (
     FACILITY_STYLE,
     PRIORITY_STYLE,
@@ -21,7 +22,7 @@ from layers.traces import (
 )
 
 __all__ = ["ALL_LAYERS", "DEFAULT_LAYERS", "DEFAULT_ZOOM", "FACILITY_STYLE", "KENDARI_CENTER", "PRIORITY_STYLE",
-           "UNIT_STATUS_STYLE", "basemap_style", "build_map_figure", "fit_view"]
+           "UNIT_STATUS_STYLE", "basemap_style", "build_map_figure", "fit_view", "map_style"]
 
 KENDARI_CENTER = {"lon": 122.535, "lat": -3.985}
 DEFAULT_ZOOM = 11.3
@@ -33,8 +34,21 @@ WORLD_PX_AT_ZOOM_0 = 512.0
 
 
 def basemap_style(basemap: str) -> str:
-    """``osm`` → OpenStreetMap raster tiles (online); anything else → plain offline style."""
+    """Plotly's named style for figures without the city's base map (e.g. a choropleth of its own):
+    ``osm`` → OpenStreetMap raster tiles (online); anything else → plain offline style.
+
+    Maps built by :func:`build_map_figure` draw :func:`layers.basemap.basemap_style` instead."""
     return "open-street-map" if basemap == "osm" else "white-bg"
+
+
+def map_style(areas: Mapping[str, Any], basemap: str, lang: str,
+              roads: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The style of the app's maps: the city's own base map, with OpenStreetMap tiles added under
+    it when ``basemap == "osm"`` (never instead of it)."""
+    style = own_basemap.basemap_style(areas, lang=lang, roads=roads, tiles=basemap == "osm")
+    style["metadata"]["k112:offline_note"] = tr("Peta dasar luring — lapisan kota tetap tampil",
+                                                "Base map offline — city layers still shown", lang)
+    return style
 
 
 def _area_trace(layer: Mapping[str, Any], *, name: str, width: float, colour: str, lang: str) -> dict[str, Any]:
@@ -65,11 +79,14 @@ def build_map_figure(
     units: Sequence[Mapping[str, Any]] = (),
     incidents: Sequence[Mapping[str, Any]] = (),
     layers: Iterable[str] = ALL_LAYERS,
-    basemap: str = "osm",
+    basemap: str = "offline",
     extra_traces: Sequence[Any] = (),
     uirevision: str = "kendari-map",
+    roads: Mapping[str, Any] | None = None,
+    legend: Mapping[str, Any] | None = None,
 ) -> go.Figure:
-    """The operational map: boundaries, facilities, units by status, open incidents by priority."""
+    """The operational map: boundaries, facilities, units by status, open incidents by priority,
+    over the city's own base map (:func:`map_style`; ``roads`` from :func:`layers.basemap.road_features`)."""
     shown = set(layers)
     traces: list[Any] = []
     if "kecamatan" in shown:
@@ -92,9 +109,10 @@ def build_map_figure(
     for trace in [*traces, *extra_traces]:
         fig.add_trace(trace)
     fig.update_layout(
-        map={"style": basemap_style(basemap), "center": KENDARI_CENTER, "zoom": DEFAULT_ZOOM},
+        map={"style": map_style(areas, basemap, lang, roads), "center": KENDARI_CENTER, "zoom": DEFAULT_ZOOM},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},
+        legend=dict(legend) if legend is not None else
+        {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},
         uirevision=uirevision,
         clickmode="event",
     )

@@ -23,6 +23,7 @@ UNIT_STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     "transporting": ("#6a1b9a", "Mengantar pasien", "Transporting"),
     "at_hospital": ("#1565c0", "Di rumah sakit", "At hospital"),
     "out_of_service": ("#757575", "Tidak beroperasi", "Out of service"),
+    "moving_to_post": ("#00838f", "Menuju pos siaga", "Moving to post"),
 }
 PRIORITY_STYLE: dict[int, tuple[str, int, str, str]] = {
     # priority: (colour, marker size in px, Indonesian, English)

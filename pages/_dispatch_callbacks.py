@@ -1,4 +1,4 @@
-"""Callbacks of the dispatch console (pages/dispatch.py): live versions, board, panel, map, form, actions.
+"""Callbacks of the dispatch console (pages/dispatch.py): live versions, worklist, panel, map, call-taking, actions.
 
 Each parses its inputs, calls one service (:mod:`services.incidents`) and renders with
 :mod:`pages._dispatch_views` or :mod:`layers.traces`. Live updates: every second a cheap version
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from dash import ALL, Input, Output, Patch, State, ctx, no_update
@@ -20,7 +21,7 @@ from incidents.model import Actor
 from layers.map_figure import build_map_figure
 from layers.traces import live_traces, routes_to_draw
 from pages import _dispatch_views as views
-from pages._dispatch_layout import BOARD_STATUSES, POSITIONS_REFRESH_S, ROLES, STATIC_LAYERS
+from pages._dispatch_layout import BOARD_STATUSES, POSITIONS_REFRESH_S, ROLES, STATIC_LAYERS, new_form_key
 from pages._wiring import wire
 from services import incidents as service
 from web.context import current_user, get_db, get_resources, get_settings
@@ -28,6 +29,9 @@ from web.errors import EXPECTED
 from web.lang import current_lang
 
 HIDDEN = {"display": "none"}
+SHOWN = {"display": "flex"}
+#: Routes drawn for a recommendation: the plan's choices (at most this many).
+RECOMMENDED_ROUTES = 4
 
 
 def _actor() -> Actor:
@@ -55,30 +59,59 @@ def poll(_tick: int, seen_events: str | None, seen_pos: Mapping[str, Any] | None
     return versions_due(events, positions, seen_events, seen_pos, time.time())
 
 
+def thresholds_of(data: Mapping[str, Any] | None) -> dict[int, tuple[int, int]]:
+    out = dict(service.DEFAULT_WAIT_THRESHOLDS)
+    for key, pair in (data or {}).items():
+        out[int(key)] = (int(pair[0]), int(pair[1]))
+    return out
+
+
 @wire(Output("dispatch-queue", "rowData"), Output("dispatch-units", "rowData"), Output("dispatch-summary", "children"),
-      Input("dispatch-ver-events", "data"), roles=ROLES)
-def refresh_board(_version: str | None) -> tuple[Any, Any, Any]:
+      Input("dispatch-ver-events", "data"), State("dispatch-thresholds", "data"), roles=ROLES)
+def refresh_board(_version: str | None, thresholds: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
     lang = current_lang()
-    board = service.board(get_db())
-    return views.queue_rows(board.incidents, lang), views.unit_rows(board.units, lang), views.board_summary(board, lang)
+    db = get_db()
+    board = service.board(db)
+    on_it = service.open_incident_units(db)
+    return (views.queue_rows(board.incidents, on_it, thresholds_of(thresholds), lang),
+            views.unit_rows(board.units, lang), views.board_summary(board, lang))
+
+
+def routes_for(panel: Any) -> list[dict[str, Any]]:
+    """Routes to draw: once units are assigned, only theirs (still on the way); before, the plan's choices."""
+    if any(a.active for a in panel.detail.assignments):
+        return routes_to_draw(None, panel.moving)
+    rec = panel.recommendation
+    if not rec:
+        return []
+    chosen = {u for item in rec.get("plan") or [] for u in item.get("selected") or []}
+    routes = routes_to_draw(rec, panel.moving)
+    picked = [r for r in routes if r["unit_id"] in chosen] or routes[:3]
+    return picked[:RECOMMENDED_ROUTES]
 
 
 @wire(Output("dispatch-detail", "children"), Output("dispatch-rec", "data"), Output("dispatch-actions", "style"),
-      Output("dispatch-routing-model", "children"),
+      Output("dispatch-close-bar", "style"), Output("dispatch-routing-model", "children"),
+      Output("dispatch-plan-summary", "children"), Output("dispatch-close-confirm", "children"),
       Input("dispatch-selected", "data"), Input("dispatch-ver-events", "data"), roles=ROLES)
-def refresh_detail(selected: int | None, _version: str | None) -> tuple[Any, Any, Any, Any]:
+def refresh_detail(selected: int | None, _version: str | None) -> tuple[Any, ...]:
     """The selected incident's panel; its place and routes go to the map (``dispatch-rec``)."""
     lang = current_lang()
+    confirm: Any = [] if ctx.triggered_id in (None, "dispatch-selected") else no_update
     if not selected:
-        return views.no_incident(lang), None, HIDDEN, ""
+        return views.no_incident(lang), None, HIDDEN, HIDDEN, "", "", confirm
     try:
         panel = service.incident_panel(get_db(), get_resources(), int(selected))
     except EXPECTED as exc:
-        return views.error_message(exc, lang), None, HIDDEN, ""
+        return views.error_message(exc, lang), None, HIDDEN, HIDDEN, "", "", confirm
     inc, rec = panel.detail.incident, panel.recommendation
-    drawn = {"incident_id": inc.id, "lon": inc.lon, "lat": inc.lat, "routes": routes_to_draw(rec, panel.moving)}
-    actions = {"display": "block" if inc.status == "open" else "none"}
-    return views.detail(panel, lang), drawn, actions, views.routing_label(rec.get("routing") if rec else None, lang)
+    drawn = {"incident_id": inc.id, "lon": inc.lon, "lat": inc.lat, "routes": routes_for(panel)}
+    is_open = inc.status == "open"
+    return (views.detail(panel, lang), drawn, SHOWN if is_open else HIDDEN, SHOWN if is_open else HIDDEN,
+            views.routing_label(rec.get("routing") if rec else None, lang), views.plan_summary(rec, lang), confirm)
+
+
+DISPATCH_LEGEND = {"visible": False}
 
 
 @wire(Output("dispatch-map", "figure"), Output("dispatch-map-base", "data"),
@@ -86,7 +119,7 @@ def refresh_detail(selected: int | None, _version: str | None) -> tuple[Any, Any
       Input("dispatch-draft", "data"), State("dispatch-map-base", "data"), roles=ROLES)
 def refresh_map(rec: Mapping[str, Any] | None, _pos: Any, _events: str | None,
                 draft: Mapping[str, Any] | None, base: Mapping[str, Any] | None) -> tuple[Any, Any]:
-    """First call: the whole figure. Later calls: a Patch of the live slots only."""
+    """First call: the whole figure (with the city's base map). Later calls: a Patch of the live slots only."""
     lang = current_lang()
     board = service.board(get_db())
     live = live_traces(board.units, board.incidents, (rec or {}).get("routes") or [], rec, draft, lang)
@@ -97,8 +130,10 @@ def refresh_map(rec: Mapping[str, Any] | None, _pos: Any, _events: str | None,
         return patch, no_update
     res = get_resources()
     static = build_map_figure(areas=res.area_layers(), facilities=res.facilities(), layers=STATIC_LAYERS, lang=lang,
-                              basemap=get_settings().basemap, uirevision="dispatch").to_dict()
-    return {"data": static["data"] + live, "layout": static["layout"]}, {"first": len(static["data"]), "lang": lang}
+                              basemap=get_settings().basemap, uirevision="dispatch", roads=service.basemap_roads(res),
+                              legend=DISPATCH_LEGEND).to_dict()
+    layout = dict(static["layout"], showlegend=False)
+    return {"data": static["data"] + live, "layout": layout}, {"first": len(static["data"]), "lang": lang}
 
 
 def _row_id(cell: Mapping[str, Any] | None) -> int:
@@ -109,15 +144,18 @@ def _row_id(cell: Mapping[str, Any] | None) -> int:
 
 @wire(Output("dispatch-selected", "data"), Output("dispatch-unit", "data"),
       Input("dispatch-map", "clickData"), Input("dispatch-queue", "cellClicked"),
-      Input("dispatch-units", "cellClicked"),
+      Input("dispatch-units", "cellClicked"), State("dispatch-placing", "data"),
       roles=ROLES, prevent_initial_call=True)
 def select(click: Mapping[str, Any] | None, queue_cell: Mapping[str, Any] | None,
-           unit_cell: Mapping[str, Any] | None) -> tuple[Any, Any]:
-    """An incident (queue row or marker) or a unit (board row or marker) becomes the selection."""
+           unit_cell: Mapping[str, Any] | None, placing: bool | None) -> tuple[Any, Any]:
+    """An incident (queue row or marker) or a unit (board row or marker) becomes the selection;
+    in placement mode markers select nothing (the click places the pin)."""
     if ctx.triggered_id == "dispatch-queue":
         return _row_id(queue_cell), no_update
     if ctx.triggered_id == "dispatch-units":
         return no_update, _row_id(unit_cell)
+    if placing:
+        raise PreventUpdate
     data = (click or {}).get("points", [{}])[0].get("customdata")
     if isinstance(data, list) and len(data) == 2 and data[0] == "incident":
         return int(data[1]), no_update
@@ -154,26 +192,46 @@ def draft_source(trigger: Any, click: Mapping[str, Any] | None, place_clicks: li
     return lat_text, lon_text, tr("koordinat", "coordinates", lang)
 
 
-@wire(Output("dispatch-draft", "data"), Output("dispatch-draft-place", "children"),
+@wire(Output("dispatch-draft", "data"), Output("dispatch-place-error", "data"),
       Input("dispatch-click", "data"), Input({"type": "dispatch-place", "index": ALL}, "n_clicks"),
       Input("dispatch-coords-go", "n_clicks"), Input("dispatch-lat", "n_submit"), Input("dispatch-lon", "n_submit"),
       State("dispatch-search-hits", "data"), State("dispatch-lat", "value"), State("dispatch-lon", "value"),
-      roles=ROLES, prevent_initial_call=True)
+      State("dispatch-draft", "data"), roles=ROLES, prevent_initial_call=True)
 def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None], _coords: int,
                 _lat_submit: int | None, _lon_submit: int | None, hits: list[dict[str, Any]] | None,
-                lat_text: str | None, lon_text: str | None) -> tuple[Any, Any]:
-    """Validate the chosen point and name its kelurahan/kecamatan at once."""
+                lat_text: str | None, lon_text: str | None, previous: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    """Check the chosen point by the placement rule and name its kelurahan/kecamatan at once.
+
+    The first placement of a call stamps when the dispatcher started taking it (kept with the draft and
+    sent as the call's answered time, so processing time is measured from it).
+    """
     lang = current_lang()
     lat, lon, source = draft_source(ctx.triggered_id, click, place_clicks, hits, lat_text, lon_text, lang)
     try:
-        place = service.locate(get_db(), lat, lon)
+        placed = service.place_incident(get_db(), get_resources(), lat, lon)
     except EXPECTED as exc:
-        return None, views.error_message(exc, lang)
-    draft = {"lon": place.lon, "lat": place.lat, "kecamatan": place.kecamatan, "kelurahan": place.kelurahan}
-    return draft, views.place_text(place, source, lang)
+        return None, {"text": views.error_text(exc, lang), "t": time.time()}
+    started = (previous or {}).get("call_started_at") or datetime.now(UTC).isoformat(timespec="seconds")
+    return {**views.draft_of(placed, source), "call_started_at": started}, None
 
 
-@wire(Output("dispatch-priority", "value"), Input("dispatch-type", "value"), roles=ROLES, prevent_initial_call=True)
+@wire(Output("dispatch-draft-place", "children"),
+      Input("dispatch-draft", "data"), Input("dispatch-place-error", "data"), roles=ROLES)
+def show_place(draft: Mapping[str, Any] | None, error: Mapping[str, Any] | None) -> Any:
+    lang = current_lang()
+    if error:
+        return html_error(str(error.get("text") or ""))
+    if draft and draft.get("lat") is not None:
+        return views.place_text(draft, lang)
+    return views.no_place(lang)
+
+
+def html_error(text: str) -> Any:
+    return views.message(text, False)
+
+
+@wire(Output("dispatch-priority", "value"), Input("dispatch-type-value", "data"), roles=ROLES,
+      prevent_initial_call=True)
 def default_priority(type_code: str | None) -> Any:
     known = service.known_types(get_resources())
     if type_code not in known:
@@ -181,31 +239,101 @@ def default_priority(type_code: str | None) -> Any:
     return known[type_code]
 
 
-@wire(Output("dispatch-create-msg", "children"), Output("dispatch-selected", "data", allow_duplicate=True),
-      Output("dispatch-ver-events", "data", allow_duplicate=True),
-      Output("dispatch-draft", "data", allow_duplicate=True),
-      Output("dispatch-description", "value"), Output("dispatch-phone", "value"),
-      Output("dispatch-draft-place", "children", allow_duplicate=True),
-      Input("dispatch-create", "n_clicks"), State("dispatch-draft", "data"), State("dispatch-type", "value"),
+#: Outputs that a taken call resets (create and attach): the form, the draft, a new idempotency key.
+_RESET = (Output("dispatch-selected", "data", allow_duplicate=True),
+          Output("dispatch-ver-events", "data", allow_duplicate=True),
+          Output("dispatch-draft", "data", allow_duplicate=True),
+          Output("dispatch-description", "value"), Output("dispatch-phone", "value"),
+          Output("dispatch-type-value", "data"), Output("dispatch-priority", "value", allow_duplicate=True),
+          Output("dispatch-form-key", "data"), Output("dispatch-placing", "data", allow_duplicate=True),
+          Output("dispatch-place-error", "data", allow_duplicate=True))
+
+
+def _reset(incident_id: int) -> tuple[Any, ...]:
+    return incident_id, service.version(get_db())[0], None, "", "", None, None, new_form_key(), False, None
+
+
+#: A draft started longer ago than this (e.g. left overnight) does not date the call.
+CALL_START_MAX_AGE_S = 2 * 3600
+
+
+def _recent(stamp: Any) -> str | None:
+    """The draft's call-start stamp when it is plausible for the call being created, else None."""
+    try:
+        at = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return None
+    age_s = (datetime.now(UTC) - at).total_seconds()
+    return str(stamp) if at.tzinfo is not None and 0 <= age_s <= CALL_START_MAX_AGE_S else None
+
+
+def _form_data(draft: Mapping[str, Any], type_code: str | None, priority: int | None, description: str | None,
+               phone: str | None) -> dict[str, Any]:
+    started = _recent(draft.get("call_started_at"))
+    return {"lat": draft["lat"], "lon": draft["lon"], "type": type_code, "priority": priority,
+            "description": description or None, "caller_phone": phone or None,
+            "call_received_at": started, "call_answered_at": started}
+
+
+def _idempotency(key: str | None, body: Mapping[str, Any]) -> Any:
+    user = current_user()
+    if not key or user is None:
+        return None
+    return service.IdempotencyKey(key=str(key), principal=f"user:{user.username}",
+                                  request_hash=service.request_hash(body))
+
+
+@wire(Output("dispatch-create-msg", "children"), *_RESET,
+      Input("dispatch-create", "n_clicks"), Input({"type": "dispatch-create-anyway", "index": ALL}, "n_clicks"),
+      State("dispatch-draft", "data"), State("dispatch-type-value", "data"),
       State("dispatch-priority", "value"), State("dispatch-description", "value"), State("dispatch-phone", "value"),
-      roles=ROLES, prevent_initial_call=True)
-def create(_clicks: int, draft: Mapping[str, Any] | None, type_code: str | None, priority: int | None,
-           description: str | None, phone: str | None) -> tuple[Any, ...]:
-    """Create the incident at the draft place; select it and clear the form."""
+      State("dispatch-form-key", "data"),
+      roles=ROLES, prevent_initial_call=True, running=[(Output("dispatch-create", "disabled"), True, False)])
+def create(clicks: int, anyway: list[int | None], draft: Mapping[str, Any] | None, type_code: str | None,
+           priority: int | None, description: str | None, phone: str | None, key: str | None) -> tuple[Any, ...]:
+    """Check for an open incident this call probably reports again (offer to attach the call), else
+    create the incident at the draft place (once per form: the form's idempotency key); select it
+    and reset the form."""
     lang = current_lang()
-    unchanged = (no_update,) * 6
+    force = isinstance(ctx.triggered_id, Mapping)
+    if force and not any(anyway):
+        raise PreventUpdate
+    if not force and not clicks:
+        raise PreventUpdate
+    unchanged = (no_update,) * len(_RESET)
     if not draft:
         return (views.message(tr("Pilih lokasi dulu (klik peta, cari, atau ketik koordinat).",
                                  "Choose a location first (click the map, search, or type coordinates).", lang), False),
                 *unchanged)
-    data = {"lat": draft["lat"], "lon": draft["lon"], "type": type_code, "priority": priority,
-            "description": description, "caller_phone": phone}
-    db = get_db()
+    data = _form_data(draft, type_code, priority, description, phone)
+    db, res = get_db(), get_resources()
+    if not force:
+        candidates = service.duplicate_candidates(db, res, data)
+        if candidates:
+            return (views.duplicate_prompt(candidates, lang), *unchanged)
     try:
-        incident = service.create_from_input(db, get_resources(), data, _actor())
+        incident = service.create_from_input(db, res, data, _actor(), idempotency=_idempotency(key, data))
     except EXPECTED as exc:
         return (views.error_message(exc, lang), *unchanged)
-    return views.created(incident, lang), incident.id, service.version(db)[0], None, "", "", views.no_place(lang)
+    return (views.created(incident, lang), *_reset(incident.id))
+
+
+@wire(Output("dispatch-create-msg", "children", allow_duplicate=True), *_RESET,
+      Input({"type": "dispatch-attach", "incident": ALL}, "n_clicks"),
+      State("dispatch-description", "value"), State("dispatch-phone", "value"), State("dispatch-form-key", "data"),
+      roles=ROLES, prevent_initial_call=True)
+def attach(_clicks: list[int | None], description: str | None, phone: str | None, key: str | None) -> tuple[Any, ...]:
+    """Record this call on the open incident it reports again (no new incident); select that one."""
+    trig = _clicked()
+    lang = current_lang()
+    data = {"caller_phone": phone or None, "description": description or None}
+    incident_id = int(trig["incident"])
+    try:
+        incident = service.attach_call(get_db(), incident_id, data, _actor(),
+                                       idempotency=_idempotency(key, {"attach": incident_id, **data}))
+    except EXPECTED as exc:
+        return (views.error_message(exc, lang), *(no_update,) * len(_RESET))
+    return (views.attached(incident, lang), *_reset(incident.id))
 
 
 def _run_action(action: Callable[[], Any], ok_text: tuple[str, str]) -> tuple[Any, Any]:
@@ -226,6 +354,27 @@ def _clicked() -> Any:
     return ctx.triggered_id
 
 
+@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Output("dispatch-draft", "data", allow_duplicate=True),
+      Input({"type": "dispatch-move", "incident": ALL}, "n_clicks"), State("dispatch-draft", "data"),
+      roles=ROLES, prevent_initial_call=True)
+def move(_clicks: list[int | None], draft: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
+    """Correct the selected incident's location to the draft pin (audited); the recommendation follows."""
+    trig = _clicked()
+    lang = current_lang()
+    if not draft:
+        return views.message(tr("Taruh pin baru dulu (P, lalu klik peta, atau cari/ketik koordinat).",
+                                "Place a new pin first (P, then click the map, or search/type coordinates).", lang),
+                             False), no_update, no_update
+    incident_id = int(trig["incident"])
+    msg, version = _run_action(lambda: service.move_incident(get_db(), incident_id, draft["lat"], draft["lon"],
+                                                             _actor()),
+                               ("Lokasi insiden dikoreksi; rekomendasi dihitung ulang.",
+                                "Incident location corrected; recommendation recomputed."))
+    return msg, version, (None if version is not no_update else no_update)
+
+
 @wire(Output("dispatch-action-msg", "children"), Output("dispatch-ver-events", "data", allow_duplicate=True),
       Input({"type": "dispatch-assign", "unit": ALL, "incident": ALL}, "n_clicks"),
       roles=ROLES, prevent_initial_call=True)
@@ -238,7 +387,7 @@ def assign_one(clicks: list[int | None]) -> tuple[Any, Any]:
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
       Output("dispatch-ver-events", "data", allow_duplicate=True),
       Input("dispatch-assign-plan", "n_clicks"), State("dispatch-selected", "data"),
-      roles=ROLES, prevent_initial_call=True)
+      roles=ROLES, prevent_initial_call=True, running=[(Output("dispatch-assign-plan", "disabled"), True, False)])
 def assign_plan(clicks: int, selected: int | None) -> tuple[Any, Any]:
     if not clicks or not selected:
         raise PreventUpdate
@@ -268,26 +417,58 @@ def unassign(clicks: list[int | None]) -> tuple[Any, Any]:
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
       Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Output("dispatch-close-confirm", "children", allow_duplicate=True),
       Input("dispatch-close", "n_clicks"), State("dispatch-selected", "data"), State("dispatch-outcome", "value"),
       roles=ROLES, prevent_initial_call=True)
-def close(clicks: int, selected: int | None, outcome: str | None) -> tuple[Any, Any]:
+def close(clicks: int, selected: int | None, outcome: str | None) -> tuple[Any, Any, Any]:
+    """Close at once when no unit is active on it; otherwise ask first, naming the active units."""
     if not clicks or not selected:
-        raise PreventUpdate
-    return _run_action(lambda: service.close_incident(get_db(), int(selected), outcome, _actor()),
-                       ("Insiden ditutup.", "Incident closed."))
-
-
-@wire(Output("dispatch-unit-label", "children"),
-      Input("dispatch-unit", "data"), Input("dispatch-ver-events", "data"), roles=ROLES, prevent_initial_call=True)
-def show_unit(unit_id: int | None, _version: str | None) -> Any:
-    if not unit_id:
         raise PreventUpdate
     lang = current_lang()
     try:
-        unit = service.unit_state(get_db(), int(unit_id))
+        detail = service.get_incident(get_db(), int(selected))
     except EXPECTED as exc:
-        return views.error_message(exc, lang)
-    return views.unit_selected(unit, lang)
+        return views.error_message(exc, lang), no_update, []
+    active = [a for a in detail.assignments if a.active]
+    if active:
+        return no_update, no_update, views.close_confirm(int(selected), active, outcome or "resolved", lang)
+    msg, version = _run_action(lambda: service.close_incident(get_db(), int(selected), outcome, _actor()),
+                               ("Insiden ditutup.", "Incident closed."))
+    return msg, version, []
+
+
+@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Output("dispatch-close-confirm", "children", allow_duplicate=True),
+      Input({"type": "dispatch-close-yes", "incident": ALL}, "n_clicks"),
+      Input({"type": "dispatch-close-no", "incident": ALL}, "n_clicks"), State("dispatch-outcome", "value"),
+      roles=ROLES, prevent_initial_call=True)
+def close_confirmed(_yes: list[int | None], _no: list[int | None], outcome: str | None) -> tuple[Any, Any, Any]:
+    trig = _clicked()
+    if trig["type"] == "dispatch-close-no":
+        return no_update, no_update, []
+    msg, version = _run_action(lambda: service.close_incident(get_db(), int(trig["incident"]), outcome, _actor()),
+                               ("Insiden ditutup; unit dibebaskan.", "Incident closed; units cleared."))
+    return msg, version, []
+
+
+@wire(Output("dispatch-unit-label", "children"),
+      *[Output(f"dispatch-unit-status-{s}", "className") for s in BOARD_STATUSES],
+      Input("dispatch-unit", "data"), Input("dispatch-ver-events", "data"), roles=ROLES, prevent_initial_call=True)
+def show_unit(unit_id: int | None, _version: str | None) -> tuple[Any, ...]:
+    """The unit selected on the board; the statuses its type may take next are highlighted."""
+    if not unit_id:
+        raise PreventUpdate
+    lang = current_lang()
+    db = get_db()
+    try:
+        unit = service.unit_state(db, int(unit_id))
+        row = service.unit_row(db, int(unit_id))
+    except EXPECTED as exc:
+        return (views.error_message(exc, lang), *(no_update,) * len(BOARD_STATUSES))
+    allowed = views.board_allowed(row.get("unit_type"), unit)
+    classes = [f"dsp-small dsp-boardbtn{' dsp-allowed' if s in allowed else ' dsp-dim'}" for s in BOARD_STATUSES]
+    return (views.unit_selected(unit, lang), *classes)
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),

@@ -14,6 +14,8 @@ from incidents import labels
 from incidents.model import Actor, next_statuses
 from layers.map_figure import build_map_figure, fit_view
 from layers.traces import route_line
+from pages import _crew_moveup
+from pages._wiring import register
 from services import incidents as service
 from web.auth import callback_roles, page_guard
 from web.context import area_layers, current_user, get_db, get_resources, get_settings
@@ -66,6 +68,7 @@ def layout(unit: str | None = None, **_: Any) -> Any:
                   html.Span(id="crew-unit-type", className="crew-status"), " ",
                   html.Span(id="crew-status", className="crew-status")]),
         html.Div(id="crew-assignment", className="crew-card"),
+        _crew_moveup.container(lang),
         html.Div([html.Button(labels.status_label(s, lang), id=f"crew-btn-{s}", n_clicks=0, hidden=True,
                               className="crew-cleared" if s == "cleared" else "") for s in BUTTONS],
                  className="crew-buttons"),
@@ -240,6 +243,7 @@ def _gps_state_text(gps_state: Mapping[str, Any], lang: str) -> str:
     return text
 
 
+register(_crew_moveup)
 clientside_callback(ClientsideFunction(namespace="crew", function_name="gps"),
                     Output("crew-gps-state", "data"), Input("crew-gps", "n_clicks"), prevent_initial_call=True)
 

@@ -7,7 +7,9 @@ The page is split in private modules: :mod:`pages._dispatch_layout` (the compone
 Placing an incident by clicking the map: plotly map traces give no ``clickData`` on empty map
 areas, so the clientside function ``k112.mapClickOffMarkers`` (assets/map_click.js) listens to
 MapLibre's own ``click`` event and writes the clicked lon/lat into the ``dispatch-click`` store;
-a click on a marker (an incident or a unit) selects it instead.
+a click on a marker (an incident or a unit) selects it instead, except in placement mode ("P"),
+where every click places the pin. The keyboard, the type picker, the worklist clocks and the
+selected incident in the URL are clientside (assets/dispatch_console.js).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import ClientsideFunction, Input, Output, clientside_callback
+from dash import ClientsideFunction, Input, Output, State, clientside_callback
 
-from pages import _dispatch_callbacks, _dispatch_layout
+from pages import _dispatch_callbacks, _dispatch_coverage, _dispatch_layout
 from pages._dispatch_layout import ROLES
 from pages._wiring import register
 from services import incidents as service
@@ -36,10 +38,26 @@ def layout(incident: str | None = None, **_: Any) -> Any:
         selected = int(incident) if incident else None
     except ValueError:
         selected = None
-    return _dispatch_layout.build(lang=current_lang(), selected=selected, versions=service.version(get_db()),
-                                  types=service.incident_types(get_resources()))
+    db = get_db()
+    return _dispatch_layout.build(lang=current_lang(), selected=selected, versions=service.version(db),
+                                  types=service.incident_types(get_resources()), thresholds=service.wait_thresholds(db))
 
 
 register(_dispatch_callbacks)
+register(_dispatch_coverage)
 clientside_callback(ClientsideFunction(namespace="k112", function_name="mapClickOffMarkers"),
                     Output("dispatch-click-hook", "data"), Input("dispatch-map", "figure"))
+clientside_callback(ClientsideFunction(namespace="k112console", function_name="selectedToUrl"),
+                    Output("dispatch-url-hook", "data"), Input("dispatch-selected", "data"))
+clientside_callback(ClientsideFunction(namespace="k112console", function_name="syncType"),
+                    Output("dispatch-type-hook", "data"), Input("dispatch-type-value", "data"))
+clientside_callback(ClientsideFunction(namespace="k112console", function_name="placing"),
+                    Output("dispatch-placing-hook", "data"), Input("dispatch-placing", "data"),
+                    Input("dispatch-map", "figure"))
+clientside_callback(ClientsideFunction(namespace="k112console", function_name="togglePlacing"),
+                    Output("dispatch-placing", "data"), Input("dispatch-place-mode", "n_clicks"),
+                    State("dispatch-placing", "data"), prevent_initial_call=True)
+clientside_callback(ClientsideFunction(namespace="k112console", function_name="newCall"),
+                    Output("dispatch-selected", "data", allow_duplicate=True),
+                    Output("dispatch-placing", "data", allow_duplicate=True),
+                    Input("dispatch-new-call", "n_clicks"), prevent_initial_call=True)

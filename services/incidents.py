@@ -31,12 +31,9 @@ from incidents.model import (
     next_statuses,
     transition_allowed,
 )
-from store import geo, search
-from store import analytics as store_analytics
-from store import idempotency as store_idempotency
-from store import incidents as store
-from store._errors import ConflictError, InvalidTransitionError, NotFoundError, UnitNotAvailableError
 from services.resources import Resources
+from store import analytics as store_analytics, geo, idempotency as store_idempotency, incidents as store, search
+from store._errors import ConflictError, InvalidTransitionError, NotFoundError, UnitNotAvailableError
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -63,9 +60,12 @@ def locate(db: Database, lat: Any, lon: Any) -> Place:
     Raises
     ------
     ValidationFailed
-        Not a finite number, out of range, or outside the city plus 1 km.
+        Not a finite number, out of range, or where no incident may be placed (the placement rule
+        of :func:`incidents.validation.incident_location`: in the bay beyond the shore band,
+        outside the city).
     """
-    lon_v, lat_v = validation.coordinates(lat, lon)
+    spot = validation.incident_location(lat, lon)
+    lon_v, lat_v = spot.lon, spot.lat
     row = store.place_of_point(db, lon_v, lat_v, buffer_m=validation.CITY_BUFFER_M)
     if row is None:
         return Place(lon=lon_v, lat=lat_v, kecamatan=None, kelurahan=None, inside_city=True)
@@ -249,7 +249,8 @@ def recommend_for_incident(db: Database, res: Resources, incident_id: int) -> di
     plan = remaining or full_plan  # a fulfilled plan still ranks units, for reinforcements
     positions = [
         UnitPosition(unit_id=int(u["id"]), callsign=u["callsign"], unit_type=u["unit_type"],
-                     agency_code=u["agency_code"], status=u["status"], lon=float(u["lon"]), lat=float(u["lat"]),
+                     agency_code=u["agency_code"], lon=float(u["lon"]), lat=float(u["lat"]),
+                     status="available" if u["status"] == "moving_to_post" else u["status"],
                      position_source="station" if u["at_home_station"] else "reported")
         for u in units if u["lon"] is not None and u["lat"] is not None
     ]
@@ -361,14 +362,15 @@ def assign_units(db: Database, incident_id: int, units: Sequence[tuple[int, floa
             first = _replay(cur, idempotency, "assign")
             if first is not None:
                 ids = {int(i) for i in first["assignment_ids"]}
-                return [_assignment(r) for r in store.assignments_of_incident_in(cur, incident_id) if int(r["id"]) in ids]
+                earlier = store.assignments_of_incident_in(cur, incident_id)
+                return [_assignment(r) for r in earlier if int(r["id"]) in ids]
         inc = store.lock_incident(cur, incident_id)
         if inc["status"] != "open":
             raise ConflictError(f"incident {incident_id} is closed", reason="incident_closed",
                                 incident_id=incident_id)
         rows = store.lock_units(cur, wanted)
         for uid in wanted:
-            if rows[uid]["status"] != "available":
+            if rows[uid]["status"] not in ("available", "moving_to_post"):
                 raise UnitNotAvailableError(
                     f"unit {rows[uid]['callsign']} is not available (status: {rows[uid]['status']})",
                     callsign=rows[uid]["callsign"], status=rows[uid]["status"], incident_id=incident_id)
@@ -550,6 +552,10 @@ def record_position(db: Database, unit_id: int, lat: Any, lon: Any, *, recorded_
     c.raise_if_any()
     assert point is not None
     row = store.record_position(db, unit_id=unit_id, lon=point[0], lat=point[1], recorded_at=when, source=source)
+    if row["is_current"]:
+        from services.coverage import arrival_from_position
+
+        arrival_from_position(db, unit_id, point[0], point[1], source=source)
     return {"unit_id": unit_id, "lon": point[0], "lat": point[1], "recorded_at": row["recorded_at"],
             "received_at": row["received_at"], "current": bool(row["is_current"])}
 
@@ -732,12 +738,37 @@ def create_from_input(db: Database, res: Resources, data: Mapping[str, Any], act
 
 
 __all__ = [
-    "ConflictError", "InvalidTransitionError", "NotFoundError", "UnitNotAvailableError",
-    "CrewView", "IncidentPanel", "MapSnapshot", "RecommendationError", "assign_plan", "assign_unit",
-    "assigned_routes", "create_from_input", "crew_view", "incident_panel", "map_snapshot",
-    "route_between", "assign_units", "board", "close_incident", "create_incident",
-    "get_incident", "incident_types", "list_incidents", "locate", "recommend_for_incident",
-    "record_position", "search_places", "set_unit_status", "timeline", "unassign", "version",
+    "ConflictError",
+    "CrewView",
+    "IncidentPanel",
+    "InvalidTransitionError",
+    "MapSnapshot",
+    "NotFoundError",
+    "RecommendationError",
+    "UnitNotAvailableError",
+    "assign_plan",
+    "assign_unit",
+    "assign_units",
+    "assigned_routes",
+    "board",
+    "close_incident",
+    "create_from_input",
+    "create_incident",
+    "crew_view",
+    "get_incident",
+    "incident_panel",
+    "incident_types",
+    "list_incidents",
+    "locate",
+    "map_snapshot",
+    "recommend_for_incident",
+    "record_position",
+    "route_between",
+    "search_places",
+    "set_unit_status",
+    "timeline",
+    "unassign",
+    "version",
 ]
 
 
@@ -767,3 +798,224 @@ def _replay(cur: Any, idem: IdempotencyKey, scope: str) -> dict[str, Any] | None
 
 def _remember(cur: Any, idem: IdempotencyKey, scope: str, result: dict[str, Any]) -> None:
     store_idempotency.save(cur, scope, idem.principal, idem.key, idem.request_hash, result)
+
+
+# --- the dispatch console: placement, duplicates before creating, extra calls, corrections ---------------
+@dataclass(frozen=True)
+class Placed:
+    """A point accepted for an incident, named, with how routing will join it.
+
+    ``offshore_m``: in the shore band, this far off the land (routed from the nearest land);
+    ``off_road_m``: farther than the snapping limit from any road, joined by an off-road leg this
+    long (0 when not, or when no network answer was asked for).
+    """
+
+    place: Place
+    on_land: bool
+    offshore_m: float = 0.0
+    off_road_m: float = 0.0
+
+
+def place_incident(db: Database, res: Resources | None, lat: Any, lon: Any) -> Placed:
+    """Validate a point by the placement rule (routing's: land, the shore band, else refused with
+    the reason and a "did you mean" hint), name its kelurahan/kecamatan, and — with ``res`` — say
+    whether routing reaches it only by an off-road leg.
+
+    Raises
+    ------
+    ValidationFailed
+        In the bay or at sea beyond the shore band, outside the city, not a number.
+    """
+    spot = validation.incident_location(lat, lon)
+    row = store.place_of_point(db, spot.lon, spot.lat, buffer_m=validation.CITY_BUFFER_M)
+    place = Place(lon=spot.lon, lat=spot.lat, kecamatan=row["kecamatan"] if row else None,
+                  kelurahan=row["kelurahan"] if row else None,
+                  kecamatan_kode=row["kecamatan_kode"] if row else None,
+                  kelurahan_kode=row["kelurahan_kode"] if row else None)
+    off_road = 0.0
+    if res is not None:
+        from routing._errors import RoutingError
+        from routing.snap import snap_point
+
+        try:
+            off_road = snap_point(res.graph(), spot.lon, spot.lat).off_road_m
+        except RoutingError:
+            off_road = 0.0  # the recommendation explains it when the incident is routed
+    return Placed(place=place, on_land=spot.on_land, offshore_m=spot.offshore_m, off_road_m=off_road)
+
+
+def duplicate_candidates(db: Database, res: Resources, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Open incidents that a new call (``lat``, ``lon``, ``type``) probably reports again: the same
+    type within :data:`DUPLICATE_RADIUS_M` whose call came within :data:`DUPLICATE_WINDOW_S`,
+    nearest first — asked *before* creating, so that the call can be attached instead.
+
+    Each: ``{"id", "incident_type", "type_name_id", "type_name_en", "priority", "distance_m",
+    "age_s", "kelurahan", "kecamatan", "units_assigned", "lon", "lat"}``. Empty when the type or
+    the point is not valid (creating then reports that).
+    """
+    try:
+        spot = validation.incident_location(data.get("lat"), data.get("lon"))
+        type_code = validation.incident_type(data.get("type"), res.known_types())
+    except validation.ValidationFailed:
+        return []
+    return store.nearby_open_incidents(db, lon=spot.lon, lat=spot.lat, incident_type=type_code,
+                                       radius_m=DUPLICATE_RADIUS_M, window_s=DUPLICATE_WINDOW_S)
+
+
+def attach_call(db: Database, incident_id: int, data: Mapping[str, Any], actor: Actor, *,
+                idempotency: IdempotencyKey | None = None) -> Incident:
+    """Record a further call about an open incident (a second caller for the same fire): a
+    ``calls`` row classified ``duplicate`` and linked to the incident, and a ``call_received``
+    event on the incident with the caller's phone and what they said. No new incident.
+
+    Raises
+    ------
+    ValidationFailed
+        Bad phone number or description.
+    NotFoundError, ConflictError
+        No such incident; it is closed.
+    """
+    c = validation._Collector()
+    phone_v = c.run(validation.phone, data.get("caller_phone"))
+    desc_v = c.run(validation.text, data.get("description"), "description",
+                   max_chars=validation.MAX_DESCRIPTION_CHARS)
+    received = c.run(validation.timestamp, data.get("call_received_at"), "call_received_at")
+    c.raise_if_any()
+    with db.transaction() as cur:
+        if idempotency is not None and _replay(cur, idempotency, "attach_call") is not None:
+            return _incident(store.incident_row(cur, incident_id))
+        inc = store.lock_incident(cur, incident_id)
+        if inc["status"] != "open":
+            raise ConflictError(f"incident {incident_id} is closed")
+        call = store.insert_attached_call(cur, incident_id=incident_id, caller_phone=phone_v, received_at=received)
+        event: dict[str, Any] = {"attached": True}
+        if phone_v:
+            event["caller_phone"] = phone_v
+        if desc_v:
+            event["description"] = desc_v
+        store.append_event(cur, kind="call_received", at=call["received_at"], incident_id=incident_id,
+                           call_id=int(call["id"]), actor=actor.name, actor_user_id=actor.user_id, data=event)
+        if idempotency is not None:
+            _remember(cur, idempotency, "attach_call", {"incident_id": incident_id, "call_id": int(call["id"])})
+        return _incident(store.incident_row(cur, incident_id))
+
+
+def move_incident(db: Database, incident_id: int, lat: Any, lon: Any, actor: Actor, *,
+                  reason: Any = None) -> Incident:
+    """Correct an open incident's location (audited: an ``incident_updated`` event with the old
+    and the new point and place names); the database sets its kecamatan and kelurahan again, and
+    the next recommendation is computed from the new point.
+
+    Raises
+    ------
+    ValidationFailed
+        The new point breaks the placement rule; bad reason text.
+    NotFoundError, ConflictError
+        No such incident; it is closed.
+    """
+    c = validation._Collector()
+    spot = c.run(validation.incident_location, lat, lon)
+    reason_v = c.run(validation.text, reason, "reason", max_chars=validation.MAX_NOTE_CHARS)
+    c.raise_if_any()
+    assert spot is not None
+    with db.transaction() as cur:
+        inc = store.lock_incident(cur, incident_id)
+        if inc["status"] != "open":
+            raise ConflictError(f"incident {incident_id} is closed")
+        before = store.place_of_incident(cur, incident_id)
+        store.move_incident(cur, incident_id, lon=spot.lon, lat=spot.lat)
+        after = store.place_of_incident(cur, incident_id)
+        data: dict[str, Any] = {
+            "change": "location",
+            "from": {k: before[k] for k in ("lon", "lat", "kelurahan", "kecamatan")},
+            "to": {k: after[k] for k in ("lon", "lat", "kelurahan", "kecamatan")},
+        }
+        if reason_v:
+            data["reason"] = reason_v
+        store.append_event(cur, kind="incident_updated", incident_id=incident_id, actor=actor.name,
+                           actor_user_id=actor.user_id, data=data)
+        return _incident(store.incident_row(cur, incident_id))
+
+
+#: Waiting time (seconds without a unit) after which a queue row turns amber / red, per priority.
+DEFAULT_WAIT_THRESHOLDS: dict[int, tuple[int, int]] = {1: (120, 300), 2: (300, 600), 3: (600, 1200),
+                                                       4: (1800, 3600)}
+#: ``app_settings`` key that overrides them: ``{"1": [amber_s, red_s], ...}``.
+WAIT_THRESHOLDS_SETTING = "dispatch_wait_thresholds"
+
+
+def wait_thresholds(db: Database) -> dict[int, tuple[int, int]]:
+    """Per priority, the (amber, red) waiting times of the queue: the defaults, overridden by
+    ``app_settings.dispatch_wait_thresholds`` where that holds a valid pair."""
+    out = dict(DEFAULT_WAIT_THRESHOLDS)
+    stored = store.setting(db, WAIT_THRESHOLDS_SETTING)
+    if isinstance(stored, Mapping):
+        for key, pair in stored.items():
+            try:
+                prio, amber, red = int(key), int(pair[0]), int(pair[1])
+            except (TypeError, ValueError, IndexError, KeyError):
+                continue
+            if prio in out and 0 < amber <= red:
+                out[prio] = (amber, red)
+    return out
+
+
+def open_incident_units(db: Database) -> dict[int, list[dict[str, Any]]]:
+    """Incident id → its active units ``{"callsign", "unit_type", "status"}`` (codes, for labels)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in store.open_incident_units(db):
+        out.setdefault(int(row["incident_id"]), []).append(
+            {"callsign": row["callsign"], "unit_type": row["unit_type"], "status": row["status"]})
+    return out
+
+
+def basemap_roads(res: Resources) -> dict[str, Any] | None:
+    """The imported road network as simplified lines for the base map (``layers.basemap``), or
+    None while the travel network is the approximate lattice (no road data installed)."""
+    import numpy as np
+    import shapely
+
+    from layers.basemap import road_features
+
+    graph = res.graph()
+    if graph.model != "road" or graph.n_edges == 0:
+        return None
+    src, dst = np.asarray(graph.edge_src), np.asarray(graph.indices)
+    reverse = dst.astype(np.int64) * graph.n_nodes + src
+    keep = (src < dst) | ~np.isin(reverse, graph.edge_keys)  # one line per two-way pair
+    names = list(graph.road_classes)
+    classes = np.asarray(graph.edge_class) if graph.edge_class is not None else np.full(src.shape, -1)
+    ptr = graph.geom_ptr
+    bent = np.zeros(src.shape, dtype=bool) if ptr is None else np.diff(ptr) > 0
+    simplified: list[tuple[str, Any]] = []
+    for code in np.unique(classes[keep]).tolist():
+        cls = names[code] if 0 <= code < len(names) else "local"
+        sel = keep & (classes == code)
+        straight = np.flatnonzero(sel & ~bent)
+        segs = np.stack([np.column_stack([graph.lon[src[straight]], graph.lat[src[straight]]]),
+                         np.column_stack([graph.lon[dst[straight]], graph.lat[dst[straight]]])], axis=1)
+        made: Any = shapely.linestrings(segs) if len(straight) else []
+        parts: list[Any] = list(made)
+        for e in np.flatnonzero(sel & bent).tolist():
+            assert ptr is not None and graph.geom_lonlat is not None
+            coords = [(graph.lon[src[e]], graph.lat[src[e]]), *map(tuple, graph.geom_lonlat[ptr[e]:ptr[e + 1]]),
+                      (graph.lon[dst[e]], graph.lat[dst[e]])]
+            parts.append(shapely.LineString(coords))
+        if not parts:
+            continue
+        merged = shapely.line_merge(shapely.MultiLineString(parts)).simplify(0.00005)
+        simplified += [(cls, list(g.coords)) for g in getattr(merged, "geoms", [merged])]
+    return road_features(simplified)
+
+
+def request_hash(body: Mapping[str, Any]) -> str:
+    """SHA-256 of a request body in canonical JSON (what an idempotency key is bound to)."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def unit_row(db: Database, unit_id: int) -> dict[str, Any]:
+    """One unit with its type, position and active assignment (``store.incidents.unit_row``)."""
+    return store.unit_row(db, unit_id)

@@ -606,3 +606,99 @@ def busy_units(db: Database) -> list[dict[str, Any]]:
     with db.transaction() as cur:
         cur.execute(_BUSY_FREE_IN)
         return [dict(r) for r in cur.fetchall()]
+
+
+# --- call-taking: duplicates before creating, extra calls, location corrections -------------------
+#: Open incidents of a type near a point whose call came within a window of ``at`` (nearest first).
+_NEARBY_OPEN = """
+WITH p AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g, coalesce(%(at)s::timestamptz, now()) AS t)
+SELECT i.id, i.incident_type, t.name_id AS type_name_id, t.name_en AS type_name_en, i.priority,
+       ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, kl.nama AS kelurahan, kc.nama AS kecamatan,
+       ST_Distance(i.geom::geography, p.g::geography) AS distance_m,
+       extract(epoch FROM p.t - coalesce(i.call_received_at, i.created_at))::float8 AS age_s,
+       (SELECT count(*) FROM assignments a WHERE a.incident_id = i.id AND a.status <> 'cleared') AS units_assigned
+  FROM incidents i CROSS JOIN p
+  JOIN incident_types t ON t.code = i.incident_type
+  LEFT JOIN kelurahan kl ON kl.kode = i.kelurahan_kode
+  LEFT JOIN kecamatan kc ON kc.kode = i.kecamatan_kode
+ WHERE i.status = 'open' AND i.incident_type = %(type)s
+   AND ST_DWithin(i.geom::geography, p.g::geography, %(radius_m)s)
+   AND coalesce(i.call_received_at, i.created_at) BETWEEN p.t - make_interval(secs => %(window_s)s)
+                                                      AND p.t + make_interval(secs => %(window_s)s)
+ ORDER BY i.geom <-> p.g, i.id
+ LIMIT %(limit)s
+"""
+
+_INSERT_ATTACHED_CALL = """
+INSERT INTO calls (received_at, answered_at, caller_phone, classification, incident_id)
+VALUES (coalesce(%(received)s::timestamptz, now()), coalesce(%(received)s::timestamptz, now()), %(phone)s,
+        'duplicate', %(incident_id)s)
+RETURNING id, received_at
+"""
+
+_MOVE_INCIDENT = """
+UPDATE incidents SET geom = ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) WHERE id = %(id)s
+"""
+
+_PLACE_OF_INCIDENT = """
+SELECT ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, kl.nama AS kelurahan, kc.nama AS kecamatan
+  FROM incidents i
+  LEFT JOIN kelurahan kl ON kl.kode = i.kelurahan_kode
+  LEFT JOIN kecamatan kc ON kc.kode = i.kecamatan_kode
+ WHERE i.id = %s
+"""
+
+#: Each open incident's active units with their statuses (codes), for translated queue text.
+_OPEN_INCIDENT_UNITS = """
+SELECT a.incident_id, u.callsign, u.unit_type, a.status
+  FROM assignments a JOIN units u ON u.id = a.unit_id JOIN incidents i ON i.id = a.incident_id
+ WHERE a.status <> 'cleared' AND i.status = 'open'
+ ORDER BY a.incident_id, u.callsign
+"""
+
+_SETTING = "SELECT value FROM app_settings WHERE key = %s"
+
+
+def nearby_open_incidents(db: Database, *, lon: float, lat: float, incident_type: str, radius_m: float,
+                          window_s: float, at: datetime | None = None, limit: int = 5) -> list[dict[str, Any]]:
+    """Open incidents of ``incident_type`` within ``radius_m`` whose call came within ``window_s``
+    of ``at`` (default now), nearest first, with their distance and age in seconds."""
+    with db.transaction() as cur:
+        cur.execute(_NEARBY_OPEN, {"lon": lon, "lat": lat, "type": incident_type, "radius_m": radius_m,
+                                   "window_s": window_s, "at": at, "limit": limit})
+        return [dict(r) for r in cur.fetchall()]
+
+
+def insert_attached_call(cur: psycopg.Cursor[Any], *, incident_id: int, caller_phone: str | None,
+                         received_at: datetime | None) -> dict[str, Any]:
+    """A further call about an existing incident (classified ``duplicate``, linked to it)."""
+    cur.execute(_INSERT_ATTACHED_CALL, {"incident_id": incident_id, "phone": caller_phone, "received": received_at})
+    return one(cur)
+
+
+def place_of_incident(cur: psycopg.Cursor[Any], incident_id: int) -> dict[str, Any]:
+    cur.execute(_PLACE_OF_INCIDENT, (incident_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFoundError(f"incident {incident_id} does not exist")
+    return dict(row)
+
+
+def move_incident(cur: psycopg.Cursor[Any], incident_id: int, *, lon: float, lat: float) -> None:
+    """Move the incident's point; the trigger sets its kecamatan and kelurahan again."""
+    cur.execute(_MOVE_INCIDENT, {"id": incident_id, "lon": lon, "lat": lat})
+
+
+def open_incident_units(db: Database) -> list[dict[str, Any]]:
+    """``{incident_id, callsign, unit_type, status}`` of every active unit on an open incident."""
+    with db.transaction() as cur:
+        cur.execute(_OPEN_INCIDENT_UNITS)
+        return [dict(r) for r in cur.fetchall()]
+
+
+def setting(db: Database, key: str) -> Any:
+    """An ``app_settings`` value (JSON), or None."""
+    with db.transaction() as cur:
+        cur.execute(_SETTING, (key,))
+        row = cur.fetchone()
+    return None if row is None else row["value"]

@@ -70,7 +70,7 @@ def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> list[int
                     continue
                 try:
                     with conn.transaction():
-                        conn.execute(mig.path.read_text())  # type: ignore[arg-type]
+                        conn.execute(mig.path.read_text())
                         conn.execute(
                             "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                             (mig.version, mig.name),

@@ -77,7 +77,7 @@ def load_geography(db: Database, rows: GeographyRows) -> dict[str, int]:
             " (SELECT count(*) FROM kelurahan) AS kelurahan,"
             " (SELECT count(*) FROM facilities) AS facilities"
         )
-        return dict(cur.fetchone())
+        return dict(one(cur))
 
 
 def load_catalog(db: Database, path: Path = CATALOG_PATH) -> None:

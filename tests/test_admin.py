@@ -11,7 +11,9 @@ from store import ConflictError, Database
 def _facility(db: Database, name: str) -> dict:
     with db.transaction() as cur:
         cur.execute("SELECT id, location_confidence, kelurahan_kode FROM facilities WHERE name = %s", (name,))
-        return cur.fetchone()
+        row = cur.fetchone()
+    assert row is not None, name
+    return dict(row)
 
 
 def test_correct_approximate_facility(db: Database) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -69,7 +69,7 @@ def count(db: Database, table: str) -> int:
 
 # --- create -----------------------------------------------------------------------------------------
 def test_create_returns_201_with_place_and_duplicate(api: dict) -> None:
-    received = (datetime.now(timezone.utc) - timedelta(minutes=2)).isoformat()
+    received = (datetime.now(UTC) - timedelta(minutes=2)).isoformat()
     first = create(api, description="Sesak napas", caller_phone="0812 3456 7890", call_received_at=received)
     assert first["id"] > 0 and first["status"] == "open"
     assert first["kecamatan"] == "Mandonga" and first["kelurahan"]
@@ -120,7 +120,7 @@ def test_bad_input_is_422_and_nothing_is_stored(api: dict, body: dict, field: st
     resp = post(api, "/api/v1/incidents", body)
     assert resp.status_code == 422, resp.get_json()
     errs = errors_of(resp)
-    assert field in errs and errs[field]
+    assert errs.get(field)
     assert (count(api["db"], "incidents"), count(api["db"], "calls"), count(api["db"], "events")) == before
 
 
@@ -166,8 +166,9 @@ def test_list_filters_by_status(api: dict) -> None:
     one = create(api, type="fallen_tree")
     two = create(api, type="street_light", lat=KANDAI[0], lon=KANDAI[1])
     post(api, f"/api/v1/incidents/{two['id']}/close", {"outcome": "resolved"})
-    open_ids = {i["id"] for i in api["client"].get("/api/v1/incidents?status=open", headers=AUTH).get_json()["incidents"]}
-    closed_ids = {i["id"] for i in api["client"].get("/api/v1/incidents?status=closed", headers=AUTH).get_json()["incidents"]}
+    client = api["client"]
+    open_ids = {i["id"] for i in client.get("/api/v1/incidents?status=open", headers=AUTH).get_json()["incidents"]}
+    closed_ids = {i["id"] for i in client.get("/api/v1/incidents?status=closed", headers=AUTH).get_json()["incidents"]}
     assert one["id"] in open_ids and two["id"] not in open_ids and two["id"] in closed_ids
     every = api["client"].get("/api/v1/incidents?status=all&limit=2000", headers=AUTH).get_json()
     assert {one["id"], two["id"]} <= {i["id"] for i in every["incidents"]}
@@ -214,7 +215,9 @@ def test_assign_then_409_when_taken(api: dict) -> None:
     resp = post(api, f"/api/v1/incidents/{two['id']}/assignments", {"unit_id": unit})
     assert resp.status_code == 409 and "not available" in resp.get_json()["errors"][0]["message"]
     assert post(api, f"/api/v1/incidents/{two['id']}/assignments", {"unit_id": 987654}).status_code == 404
-    for bad in ({}, {"unit_id": "7"}, {"unit_id": -1}, {"unit_id": 1, "plan": True}, {"unit_ids": []}):
+    bads: tuple[dict[str, object], ...] = ({}, {"unit_id": "7"}, {"unit_id": -1}, {"unit_id": 1, "plan": True},
+                                          {"unit_ids": []})
+    for bad in bads:
         assert post(api, f"/api/v1/incidents/{two['id']}/assignments", bad).status_code == 422, bad
     detail = api["client"].get(f"/api/v1/incidents/{one['id']}", headers=AUTH).get_json()
     assert detail["assignments"][0]["unit_id"] == unit and detail["first_dispatched_at"]
@@ -303,6 +306,43 @@ def test_openapi_covers_every_route(api: dict) -> None:
                 routes.add((path, method.lower()))
     documented = {(p, m) for p, ops in doc["paths"].items() for m in ops}
     assert routes <= documented, routes - documented
-    for path, ops in doc["paths"].items():
+    for ops in doc["paths"].values():
         for op in ops.values():
             assert op["responses"] and op["summary"]
+
+
+def test_idempotency_key_on_create_assign_close(api: dict) -> None:
+    headers = {**AUTH, "Idempotency-Key": "retry-create-1"}
+    body = {"lat": MANDONGA[0], "lon": MANDONGA[1], "type": "crime", "description": "idempotent"}
+    before = count(api["db"], "incidents")
+    first = post(api, "/api/v1/incidents", body, headers)
+    again = post(api, "/api/v1/incidents", body, headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"] and count(api["db"], "incidents") == before + 1
+    changed = post(api, "/api/v1/incidents", dict(body, description="other"), headers)
+    assert changed.status_code == 422 and "Idempotency-Key" in errors_of(changed)
+    incident_id = first.get_json()["id"]
+    unit = add_unit(api["db"], "police_patrol", "Polsek Mandonga")
+    h2 = {**AUTH, "Idempotency-Key": "retry-assign-1"}
+    a1 = post(api, f"/api/v1/incidents/{incident_id}/assignments", {"unit_id": unit}, h2)
+    a2 = post(api, f"/api/v1/incidents/{incident_id}/assignments", {"unit_id": unit}, h2)
+    assert a1.status_code == a2.status_code == 201 and a1.get_json()["id"] == a2.get_json()["id"]
+    h3 = {**AUTH, "Idempotency-Key": "retry-close-1"}
+    c1 = post(api, f"/api/v1/incidents/{incident_id}/close", {"outcome": "resolved"}, h3)
+    c2 = post(api, f"/api/v1/incidents/{incident_id}/close", {"outcome": "resolved"}, h3)
+    assert c1.status_code == c2.status_code == 200
+
+
+def test_location_patch_calls_and_duplicates(api: dict) -> None:
+    inc = create(api, type="flood")
+    near = api["client"].get(f"/api/v1/incidents/duplicates?lat={MANDONGA[0]}&lon={MANDONGA[1]}&type=flood",
+                             headers=AUTH)
+    assert inc["id"] in [d["id"] for d in near.get_json()["duplicates"]]
+    call = post(api, f"/api/v1/incidents/{inc['id']}/calls", {"caller_phone": "0812 5555 6666"})
+    assert call.status_code == 201
+    moved = api["client"].patch(f"/api/v1/incidents/{inc['id']}", data=json.dumps({"lat": -3.97, "lon": 122.595}),
+                                headers=AUTH, content_type="application/json")
+    assert moved.status_code == 200 and moved.get_json()["kecamatan"] == "Kendari"
+    bay = api["client"].patch(f"/api/v1/incidents/{inc['id']}", data=json.dumps({"lat": -3.975, "lon": 122.56}),
+                              headers=AUTH, content_type="application/json")
+    assert bay.status_code == 422 and "bay" in errors_of(bay)["lat"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -60,7 +60,7 @@ def test_list_units_shows_station_positions(api: dict) -> None:
 
 def test_position_updates_move_the_unit(api: dict) -> None:
     unit = add_unit(api["db"])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     resp = post(api, f"/api/v1/units/{unit}/position", {"lat": KANDAI[0], "lon": KANDAI[1],
                                                        "recorded_at": now.isoformat()})
     assert resp.status_code == 201 and resp.get_json()["current"] is True
@@ -117,12 +117,12 @@ def test_status_with_explicit_time(api: dict) -> None:
     unit = add_unit(api["db"])
     inc = incident(api, *KANDAI)
     post(api, f"/api/v1/incidents/{inc}/assignments", {"unit_id": unit})
-    at = datetime.now(timezone.utc).isoformat()
+    at = datetime.now(UTC).isoformat()
     resp = post(api, f"/api/v1/units/{unit}/status", {"status": "en_route", "at": at})
     assert resp.status_code == 200
     detail = api["client"].get(f"/api/v1/incidents/{inc}", headers=AUTH).get_json()
     assert detail["first_en_route_at"][:19] == at[:19]
-    old = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    old = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     assert post(api, f"/api/v1/units/{unit}/status", {"status": "on_scene", "at": old}).status_code == 422
 
 
@@ -151,7 +151,8 @@ def test_idle_transitions_and_unknown_unit(api: dict) -> None:
 def test_crew_token_may_only_report_for_its_own_unit(api: dict) -> None:
     other = add_unit(api["db"])
     crew = api["crew_auth"]
-    assert post(api, f"/api/v1/units/{api['crew_unit']}/position", {"lat": -3.97, "lon": 122.52}, crew).status_code == 201
+    fix = {"lat": -3.97, "lon": 122.52}
+    assert post(api, f"/api/v1/units/{api['crew_unit']}/position", fix, crew).status_code == 201
     assert post(api, f"/api/v1/units/{other}/position", {"lat": -3.97, "lon": 122.52}, crew).status_code == 403
     assert post(api, f"/api/v1/units/{other}/status", {"status": "out_of_service"}, crew).status_code == 403
     assert post(api, "/api/v1/incidents", {"lat": -3.97, "lon": 122.52, "type": "medical"}, crew).status_code == 403

@@ -8,9 +8,9 @@ import urllib.request
 
 import pytest
 
+from incidents.labels import unit_type_label
 from store import Database
 from tests.conftest import LiveApp, login, wait_for_map
-from tests.test_incidents_service import seed_fleet
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ NASTY = "Rumah terbakar <script>window.__pwned = 1</script> '; DROP TABLE incide
 
 
 @pytest.fixture(scope="module")
-def fleet(live_app: LiveApp) -> dict[str, int]:
+def fleet(live_app: LiveApp, seed_fleet) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return seed_fleet(live_app.db)
 
 
@@ -45,9 +45,21 @@ def choose_type(page, label: str) -> None:  # type: ignore[no-untyped-def]
     page.click(f"[role=option]:has-text('{label}')")
 
 
+def create_anyway(page) -> None:  # type: ignore[no-untyped-def]
+    """Past the "probably reported already" prompt: create a new incident all the same."""
+    page.click("#dispatch-dup-prompt button.dsp-ghost")
+
+
+def select_board_unit(page, callsign: str) -> None:  # type: ignore[no-untyped-def]
+    row = page.locator("#dispatch-units .ag-row", has_text=callsign).first
+    row.locator(".ag-cell[col-id='callsign']").click()
+    page.wait_for_selector(f"#dispatch-unit-selected:has-text('{callsign}')")
+
+
 def api_post(live_app: LiveApp, path: str, body: dict) -> dict:
     req = urllib.request.Request(live_app.base_url + path, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Authorization": "Bearer live-test-token", "Content-Type": "application/json"})
+                                 headers={"Authorization": "Bearer live-test-token",
+                                          "Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read())
 
@@ -96,13 +108,17 @@ def test_dispatcher_whole_flow(live_app: LiveApp, fleet: dict[str, int], page) -
     page.click("#dispatch-assign-plan")
     page.wait_for_function("() => document.querySelectorAll('#dispatch-assignments li').length === 3")
     assigned = page.locator("#dispatch-assignments li").all_inner_texts()
-    assert sum("fire_engine" in t for t in assigned) == 2 and sum("ambulance" in t for t in assigned) == 1
+    fire, amb = unit_type_label("fire_engine", "id"), unit_type_label("ambulance", "id")
+    assert sum(fire in t for t in assigned) == 2 and sum(amb in t for t in assigned) == 1
     page.wait_for_selector("#dispatch-plan-fulfilled")
 
-    # move the ambulance: an invalid jump is refused with a message, then en route → on scene
-    amb_li = page.locator("#dispatch-assignments li", has_text="ambulance")
+    # move the ambulance: an invalid jump (only offered on the board) is refused with a message,
+    # then en route → on scene with the panel's buttons, which offer only the allowed next statuses
+    amb_li = page.locator("#dispatch-assignments li[data-unit-type='ambulance']")
     amb_id = amb_li.get_attribute("id").removeprefix("dispatch-assignment-")
-    amb_li.locator("button", has_text="Di lokasi").click()
+    assert amb_li.locator("button", has_text="Di lokasi").count() == 0
+    select_board_unit(page, amb_li.locator(".dsp-callsign").inner_text())
+    page.click("#dispatch-unit-status-on_scene")
     page.wait_for_selector("#dispatch-action-msg .k112-error")
     assert "ditolak" in page.inner_text("#dispatch-action-msg").lower()
     page.locator(f"#dispatch-assignment-{amb_id} button", has_text="Menuju lokasi").click()
@@ -111,7 +127,7 @@ def test_dispatcher_whole_flow(live_app: LiveApp, fleet: dict[str, int], page) -
     page.wait_for_selector(f"#dispatch-assignment-{amb_id} .dsp-ustatus-on_scene")
 
     # the queue and the unit board follow
-    page.wait_for_function(f"""() => Array.from(document.querySelectorAll('#dispatch-units .ag-row'))
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('#dispatch-units .ag-row'))
         .some(r => r.innerText.includes('Di lokasi'))""")
     assert page.locator(f"#dispatch-queue .ag-row[row-id='{incident_id}']").count() == 1
 
@@ -119,6 +135,9 @@ def test_dispatcher_whole_flow(live_app: LiveApp, fleet: dict[str, int], page) -
     page.click("#dispatch-outcome")
     page.click("[role=option]:has-text('Selesai ditangani')")
     page.click("#dispatch-close")
+    # units are still active: the console names them and asks first
+    page.wait_for_selector("#dispatch-close-confirm-text")
+    page.click("#dispatch-close-confirm button.dsp-danger")
     page.wait_for_selector("#dispatch-detail-status:has-text('ditutup')")
     page.wait_for_function(f"() => !document.querySelector(\"#dispatch-queue .ag-row[row-id='{incident_id}']\")")
 
@@ -156,7 +175,9 @@ def test_search_and_typed_coordinates_place_the_incident(live_app: LiveApp, flee
     page.fill("#dispatch-lon", "122.5121")
     page.click("#dispatch-coords-go")
     page.wait_for_selector("#dispatch-draft-text")
+    choose_type(page, "Kegawatdaruratan medis")  # the form was reset after the first call
     page.click("#dispatch-create")
+    create_anyway(page)
     page.wait_for_selector("#dispatch-created-duplicate")
     second_id = int(page.inner_text("#dispatch-created").split("#")[1].split()[0])
     link = page.locator("#dispatch-created-duplicate a")
@@ -169,9 +190,7 @@ def test_search_and_typed_coordinates_place_the_incident(live_app: LiveApp, flee
     page.wait_for_selector(f"#dispatch-detail-title:has-text('#{second_id}')")
     assert page.locator("#dispatch-duplicate-link").inner_text() == f"#{first_id}"
     # the unit board: take an idle unit out of service, and back (invalid moves are refused)
-    row = page.locator("#dispatch-units .ag-row", has_text="POL-01").first
-    row.locator(".ag-cell[col-id='callsign']").click()
-    page.wait_for_selector("#dispatch-unit-selected:has-text('POL-01')")
+    select_board_unit(page, "POL-01")
     page.click("#dispatch-unit-status-on_scene")
     page.wait_for_selector("#dispatch-action-msg .k112-error")
     page.click("#dispatch-unit-status-out_of_service")

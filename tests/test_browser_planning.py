@@ -158,6 +158,7 @@ def test_planner_hotspots_coverage_whatif_and_report(planning_app, page, tmp_pat
 
 def _months(page) -> list[str]:
     page.click("#planning-month-from")
+    page.wait_for_selector(".dash-dropdown-options .dash-dropdown-option")   # the list renders after the click
     texts = page.locator(".dash-dropdown-options .dash-dropdown-option").all_inner_texts()
     _close_dropdown(page)
     return [t.strip() for t in texts]

@@ -446,3 +446,75 @@ def test_unfillable_plan_offers_the_first_units_to_become_free(db: Database) -> 
     for s in busy:
         assert s["eta_s"] > s["free_in_s"]                                     # plus travel from where it is
     assert busy[0]["eta_s"] <= busy[1]["eta_s"]                                # first to be free and there, first
+
+
+# --- the dispatch console: placement rule, duplicates before creating, extra calls, corrections ---------
+def test_placement_follows_routing_rule_with_reasons_and_hints(db: Database) -> None:
+    on_land = service.place_incident(db, None, *MANDONGA)
+    assert on_land.on_land and on_land.place.kecamatan == "Mandonga"
+    with pytest.raises(validation.ValidationFailed) as bay:
+        service.place_incident(db, None, -3.9750, 122.5600)      # ~700 m out in Kendari Bay
+    err = bay.value.errors[0]
+    assert "perairan teluk" in err.message_id and "lintang −3,97500, bujur 122,56000" in err.message_id
+    assert "in the bay" in err.message_en and "latitude −3.97500, longitude 122.56000" in err.message_en
+    with pytest.raises(validation.ValidationFailed) as minus:
+        service.place_incident(db, None, 3.985, 122.53)
+    assert "Maksud Anda −3,98500, 122,53000" in minus.value.errors[0].message_id
+    assert "Did you mean −3.98500, 122.53000" in minus.value.errors[0].message_en
+    with pytest.raises(validation.ValidationFailed):
+        new(db, -3.9750, 122.5600)                                 # the same rule when creating
+
+
+def test_duplicates_are_found_before_creating_and_calls_attach(db: Database) -> None:
+    first = new(db, *MANDONGA)
+    data = {"lat": MANDONGA[0] + 0.0003, "lon": MANDONGA[1], "type": "medical"}
+    found = service.duplicate_candidates(db, Resources(db), data)
+    assert [c["id"] for c in found] == [first.id]
+    assert 20 < found[0]["distance_m"] < 50 and found[0]["age_s"] >= 0
+    assert service.duplicate_candidates(db, Resources(db), dict(data, type="structure_fire")) == []
+    key = service.IdempotencyKey("k1", "user:tester", service.request_hash({"x": 1}))
+    for _ in range(2):  # a retry records the call once
+        inc = service.attach_call(db, first.id, {"caller_phone": "0812 1111 2222", "description": "tetangga"},
+                                  ACTOR, idempotency=key)
+    assert inc.id == first.id
+    kinds = events(db, first.id)
+    assert kinds.count("call_received") == 2
+    with db.transaction() as cur:
+        cur.execute("SELECT count(*) AS n FROM calls WHERE incident_id = %s AND classification = 'duplicate'",
+                    (first.id,))
+        assert cur.fetchone()["n"] == 1
+        cur.execute("SELECT count(*) AS n FROM incidents")
+        assert cur.fetchone()["n"] == 1
+
+
+def test_location_correction_is_audited_and_sets_the_place(db: Database) -> None:
+    inc = new(db, *MANDONGA)
+    moved = service.move_incident(db, inc.id, *KANDAI, ACTOR, reason="alamat salah")
+    assert (moved.kecamatan, round(moved.lat, 4)) == ("Kendari", KANDAI[0])
+    entry = [e for e in service.timeline(db, inc.id) if e.kind == "incident_updated"][-1]
+    assert entry.data["change"] == "location" and entry.data["from"]["kecamatan"] == "Mandonga"
+    assert entry.data["to"]["kecamatan"] == "Kendari" and entry.data["reason"] == "alamat salah"
+    with pytest.raises(validation.ValidationFailed):
+        service.move_incident(db, inc.id, -3.9750, 122.5600, ACTOR)
+    service.close_incident(db, inc.id, "resolved", ACTOR)
+    with pytest.raises(ConflictError):
+        service.move_incident(db, inc.id, *MANDONGA, ACTOR)
+
+
+def test_create_is_idempotent_per_form_key(db: Database) -> None:
+    data = {"lat": MANDONGA[0], "lon": MANDONGA[1], "type": "medical"}
+    key = service.IdempotencyKey("form-1", "user:tester", service.request_hash(data))
+    ids = {service.create_from_input(db, Resources(db), data, ACTOR, idempotency=key).id for _ in range(3)}
+    assert len(ids) == 1
+    other = service.IdempotencyKey("form-1", "user:tester", service.request_hash(dict(data, type="crime")))
+    with pytest.raises(service.IdempotencyMismatchError):
+        service.create_from_input(db, Resources(db), dict(data, type="crime"), ACTOR, idempotency=other)
+
+
+def test_wait_thresholds_default_and_override(db: Database) -> None:
+    assert service.wait_thresholds(db)[1] == (120, 300)
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO app_settings (key, value) VALUES ('dispatch_wait_thresholds', %s)",
+                    ('{"1": [60, 180], "2": [900, 10], "9": [1, 2]}',))
+    thresholds = service.wait_thresholds(db)
+    assert thresholds[1] == (60, 180) and thresholds[2] == (300, 600) and 9 not in thresholds

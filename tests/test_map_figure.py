@@ -36,10 +36,16 @@ def test_layers_and_toggles() -> None:
     fig = build_map_figure(areas=AREAS, units=UNITS, incidents=INCIDENTS,
                            layers=["kecamatan", "units", "incidents"], lang="id", basemap="offline")
     assert _names(fig) == ["Kecamatan", "Unit: Menuju lokasi", "Insiden: Prioritas 1 (kritis)"]
-    assert fig.layout.map.style == "white-bg"
-    fig = build_map_figure(areas=AREAS, units=UNITS, incidents=INCIDENTS, layers=["municipal"], lang="en")
+    # the city's own base map, fetched from nowhere but the app (glyphs included)
+    assert fig.layout.map.style["metadata"]["k112:basemap"] == "offline"
+    assert fig.layout.map.style["glyphs"].startswith("/assets/glyphs/")
+    fig = build_map_figure(areas=AREAS, units=UNITS, incidents=INCIDENTS, layers=["municipal"], lang="en",
+                           basemap="osm")
     assert _names(fig) == ["Municipal tickets (open)"]
-    assert fig.layout.map.style == basemap_style("osm") == "open-street-map"
+    # OpenStreetMap tiles are added under the city's layers, never instead of them
+    assert fig.layout.map.style["metadata"]["k112:tiles"].startswith("https://tile.openstreetmap.org/")
+    assert any(layer["id"] == "k112-land" for layer in fig.layout.map.style["layers"])
+    assert basemap_style("osm") == "open-street-map"
     fig = build_map_figure(areas=AREAS, incidents=INCIDENTS, layers=[], lang="en")
     assert _names(fig) == []
 
