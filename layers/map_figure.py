@@ -34,11 +34,14 @@ WORLD_PX_AT_ZOOM_0 = 512.0
 
 
 def basemap_style(basemap: str) -> str:
-    """Plotly's named style for figures without the city's base map (e.g. a choropleth of its own):
-    ``osm`` → OpenStreetMap raster tiles (online); anything else → plain offline style.
+    """Plotly's named style for figures without the city's base map (a choropleth draws its own
+    polygons): always the plain offline style. Tiles are never used there — a tile that fails to load
+    makes plotly stop painting later updates of that figure (the map would keep old values).
 
-    Maps built by :func:`build_map_figure` draw :func:`layers.basemap.basemap_style` instead."""
-    return "open-street-map" if basemap == "osm" else "white-bg"
+    Maps built by :func:`build_map_figure` draw :func:`layers.basemap.basemap_style` instead
+    (``basemap`` is accepted for a uniform call)."""
+    del basemap
+    return "white-bg"
 
 
 def map_style(areas: Mapping[str, Any], basemap: str, lang: str,

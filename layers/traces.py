@@ -62,6 +62,11 @@ def minutes_text(seconds: float | None, lang: str) -> str:
 
 
 # --- hover text -----------------------------------------------------------------------------------
+def _status_label(status: str, lang: str) -> str:
+    style = UNIT_STATUS_STYLE.get(status)
+    return tr(style[1], style[2], lang) if style else status.replace("_", " ")
+
+
 def unit_hover(u: Mapping[str, Any], lang: str) -> str:
     """Callsign, type, status since when, where, and the incident it works on."""
     colour_label = UNIT_STATUS_STYLE.get(u["status"])
@@ -70,7 +75,9 @@ def unit_hover(u: Mapping[str, Any], lang: str) -> str:
         tr("posisi ", "position ", lang) + fmt_wita(u.get("position_at"))
     incident = f"<br>{tr('insiden', 'incident', lang)} #{escape(u['assigned_incident_id'])}" \
         if u.get("assigned_incident_id") else ""
-    return (f"<b>{escape(u['callsign'])}</b> · {escape(u['unit_type'])}<br>{escape(label)} "
+    kind = u.get("unit_type_name_en" if lang == "en" else "unit_type_name_id") or \
+        str(u["unit_type"]).replace("_", " ").capitalize()
+    return (f"<b>{escape(u['callsign'])}</b> · {escape(kind)}<br>{escape(label)} "
             f"{tr('sejak', 'since', lang)} {fmt_wita(u.get('status_at'))}<br>{where}{incident}")
 
 
@@ -81,7 +88,10 @@ def incident_hover(i: Mapping[str, Any], lang: str) -> str:
         when = f"{tr('masuk', 'received', lang)} {fmt_wita(i['call_received_at'])}"
     else:
         when = f"{tr('dibuat', 'created', lang)} {fmt_wita(i.get('created_at'))}"
-    if "callsigns" in i:
+    if i.get("units_on"):
+        on = ", ".join(f"{u['callsign']} ({_status_label(u['status'], lang)})" for u in i["units_on"])
+        units = f"{tr('unit', 'units', lang)}: {escape(on)}"
+    elif "callsigns" in i:
         units = f"{tr('unit', 'units', lang)}: {escape(i.get('callsigns') or '—')}"
     else:
         units = f"{tr('unit ditugaskan', 'units assigned', lang)}: {escape(i.get('units_assigned', 0))}"

@@ -63,7 +63,7 @@ def coverage_section(lang: str, filters: Filters) -> Any:
                      className="k112-an-two"),
             html.Div(id="analytics-coverage-table", className="k112-an-scroll"),
         ])),
-    ], open=True, id="analytics-coverage", className="k112-card k112-an-section")
+    ], open=False, id="analytics-coverage", className="k112-card k112-an-section")
 
 
 def _tile(title: str, value: str, note: str = "") -> Any:

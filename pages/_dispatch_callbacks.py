@@ -19,11 +19,12 @@ from dash.exceptions import PreventUpdate
 from i18n import tr
 from incidents.model import Actor
 from layers.map_figure import build_map_figure
+from layers.network_traces import closure_traces
 from layers.traces import live_traces, routes_to_draw
 from pages import _dispatch_views as views
 from pages._dispatch_layout import BOARD_STATUSES, POSITIONS_REFRESH_S, ROLES, STATIC_LAYERS, new_form_key
 from pages._wiring import wire
-from services import incidents as service
+from services import corrections as corrections_service, incidents as service
 from web.context import current_user, get_db, get_resources, get_settings
 from web.errors import EXPECTED
 from web.lang import current_lang
@@ -123,6 +124,8 @@ def refresh_map(rec: Mapping[str, Any] | None, _pos: Any, _events: str | None,
     lang = current_lang()
     board = service.board(get_db())
     live = live_traces(board.units, board.incidents, (rec or {}).get("routes") or [], rec, draft, lang)
+    closures = [c.to_dict() for c in corrections_service.list_corrections(get_db(), include=("active", "proposed"))]
+    live += closure_traces(closures, lang, include_proposed=True, keep_empty=True)
     if base and base.get("lang") == lang:
         patch = Patch()
         for k, trace in enumerate(live):
@@ -373,6 +376,19 @@ def move(_clicks: list[int | None], draft: Mapping[str, Any] | None) -> tuple[An
                                ("Lokasi insiden dikoreksi; rekomendasi dihitung ulang.",
                                 "Incident location corrected; recommendation recomputed."))
     return msg, version, (None if version is not no_update else no_update)
+
+
+@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Input({"type": "dispatch-propose-closure", "incident": ALL}, "n_clicks"),
+      roles=ROLES, prevent_initial_call=True)
+def propose_closure(clicks: list[int | None]) -> tuple[Any, Any]:
+    """Turn a flood or landslide ticket into a proposed road closure around its place (audited)."""
+    trig = _clicked()
+    return _run_action(lambda: corrections_service.propose_closure_from_incident(
+        get_db(), int(trig["incident"]), _actor()),
+        ("Penutupan jalan diusulkan; admin mengaktifkannya di halaman Jaringan jalan.",
+         "Road closure proposed; an admin activates it on the Road network page."))
 
 
 @wire(Output("dispatch-action-msg", "children"), Output("dispatch-ver-events", "data", allow_duplicate=True),

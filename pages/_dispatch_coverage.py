@@ -22,6 +22,7 @@ from dash.exceptions import PreventUpdate
 from i18n import fmt_duration, fmt_num, fmt_pct, fmt_wita, tr
 from incidents import labels
 from incidents.model import Actor
+from layers.network_traces import CLOSURE_SLOTS
 from layers.traces import LIVE_SLOTS, escape
 from pages._wiring import wire
 from services import coverage as service, incidents as incident_service
@@ -272,7 +273,7 @@ def map_patch(traces: Sequence[Mapping[str, Any]], base: Mapping[str, Any] | Non
     if not changed:
         return no_update, no_update
     patch = Patch()
-    first = int(base["first"]) + LIVE_SLOTS
+    first = int(base["first"]) + LIVE_SLOTS + CLOSURE_SLOTS   # after the console's live traces and closures
     for k in changed:  # in order: after a rebuild the slots are appended one after the other
         patch["data"][first + k] = traces[k]
     return patch, {"base": where, "digests": digests}

@@ -279,6 +279,10 @@ def detail(panel: Any, lang: str) -> Any:
     return html.Div(parts)
 
 
+#: Tickets that can become a proposed road closure in one action (services.corrections.CLOSURE_TYPES).
+CLOSURE_TICKET_TYPES = ("flood", "landslide")
+
+
 def _facts(inc: Any, lang: str) -> list[Any]:
     place = html.Div([html.B(tr("Lokasi: ", "Location: ", lang)),
                       f"{_place(inc.kelurahan, inc.kecamatan, lang)} ({_coords(inc.lat, inc.lon)})"],
@@ -290,6 +294,13 @@ def _facts(inc: Any, lang: str) -> list[Any]:
                                           className="dsp-small dsp-ghost",
                                           title=tr("Taruh pin baru (P, klik peta), lalu tekan ini; tercatat di riwayat",
                                                    "Place a new pin (P, click the map), then press this; it is audited",
+                                                   lang))))
+    if inc.status == "open" and inc.incident_type in CLOSURE_TICKET_TYPES:
+        facts.append(html.Div(html.Button(tr("Usulkan penutupan jalan di sini", "Propose a road closure here", lang),
+                                          id={"type": "dispatch-propose-closure", "incident": inc.id}, n_clicks=0,
+                                          className="dsp-small dsp-ghost",
+                                          title=tr("Lingkaran 150 m selama 24 jam; berlaku setelah diaktifkan admin",
+                                                   "A 150 m circle for 24 h; in force once an admin activates it",
                                                    lang))))
     facts.append(html.Div([html.B(tr("Masuk: ", "Received: ", lang)), fmt_wita(inc.call_received_at, seconds=True)]))
     if inc.description:

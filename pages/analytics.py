@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analytics import report
@@ -22,7 +22,8 @@ from analytics.model import Names
 from analytics.period import WITA, Filters, view_filters
 from i18n import tr
 from layers.map_figure import basemap_style
-from pages import _analytics_views as views
+from pages import _analytics_coverage, _analytics_views as views
+from pages._wiring import register
 from services import analytics as analytics_service, reports as report_service
 from web.auth import callback_roles, has_role, page_guard
 from web.context import area_layers, get_db, get_resources, get_settings
@@ -31,6 +32,7 @@ from web.lang import current_lang
 dash.register_page(__name__, path="/analytics", name="Kinerja", title="Kendari 112 — Kinerja")
 
 ROLES = ("leadership",)
+register(_analytics_coverage)
 
 
 def _parse(query: dict[str, Any], names: Names) -> Filters:
@@ -53,8 +55,9 @@ def layout(**query: Any) -> Any:
         filters = _parse({}, names)
     shown = {k: tr(v[0], v[1], lang) for k, v in {**names.agencies, **names.types}.items()}
     method = report.method_points(analytics_service.load_targets(db), lang, names=shown)
-    return views.page(filters, names, lang=lang, notice=notice, method=method, is_admin=has_role("admin"),
+    page = views.page(filters, names, lang=lang, notice=notice, method=method, is_admin=has_role("admin"),
                       today=datetime.now(WITA).date())
+    return html.Div([page, _analytics_coverage.coverage_section(lang, filters)])
 
 
 _OUTPUTS = (

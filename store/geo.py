@@ -32,8 +32,9 @@ UNITS_SQL = """
 SELECT u.id, u.callsign, u.unit_type, u.agency_code, u.status, u.status_at,
        coalesce(ST_X(u.position), ST_X(f.geom)) AS lon, coalesce(ST_Y(u.position), ST_Y(f.geom)) AS lat,
        u.position_at, (u.position IS NULL) AS at_home_station, f.name AS home_station,
-       a.incident_id AS assigned_incident_id
+       a.incident_id AS assigned_incident_id, ut.name_id AS unit_type_name_id, ut.name_en AS unit_type_name_en
   FROM units u
+  LEFT JOIN unit_types ut ON ut.code = u.unit_type
   LEFT JOIN facilities f ON f.id = u.home_facility_id
   LEFT JOIN assignments a ON a.unit_id = u.id AND a.status <> 'cleared'
  ORDER BY u.callsign

@@ -199,8 +199,10 @@ _UNIT_ROW = """
 SELECT u.id, u.callsign, u.unit_type, u.agency_code, u.status, u.status_at,
        coalesce(ST_X(u.position), ST_X(f.geom)) AS lon, coalesce(ST_Y(u.position), ST_Y(f.geom)) AS lat,
        u.position_at, (u.position IS NULL) AS at_home_station, f.name AS home_station,
-       a.incident_id AS assigned_incident_id, a.id AS assignment_id, a.status AS assignment_status, a.eta_s
+       a.incident_id AS assigned_incident_id, a.id AS assignment_id, a.status AS assignment_status, a.eta_s,
+       ut.name_id AS unit_type_name_id, ut.name_en AS unit_type_name_en
   FROM units u
+  LEFT JOIN unit_types ut ON ut.code = u.unit_type
   LEFT JOIN facilities f ON f.id = u.home_facility_id
   LEFT JOIN assignments a ON a.unit_id = u.id AND a.status <> 'cleared'
  WHERE u.id = %s
@@ -247,14 +249,15 @@ _OPEN_BOARD = """
 SELECT i.id, i.incident_type, t.name_id AS type_name_id, t.name_en AS type_name_en, i.priority,
        ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, i.created_at, i.call_received_at, i.address, i.description,
        kc.nama AS kecamatan, kl.nama AS kelurahan, i.location_approximate,
-       coalesce(a.n, 0) AS units_assigned, coalesce(a.callsigns, '') AS callsigns,
+       coalesce(a.n, 0) AS units_assigned, coalesce(a.callsigns, '') AS callsigns, a.units_on,
        i.first_on_scene_at
   FROM incidents i
   JOIN incident_types t ON t.code = i.incident_type
   LEFT JOIN kecamatan kc ON kc.kode = i.kecamatan_kode
   LEFT JOIN kelurahan kl ON kl.kode = i.kelurahan_kode
   LEFT JOIN LATERAL (
-        SELECT count(*) AS n, string_agg(u.callsign || ' (' || a.status || ')', ', ' ORDER BY u.callsign) AS callsigns
+        SELECT count(*) AS n, string_agg(u.callsign, ', ' ORDER BY u.callsign) AS callsigns,
+               json_agg(json_build_object('callsign', u.callsign, 'status', a.status) ORDER BY u.callsign) AS units_on
           FROM assignments a JOIN units u ON u.id = a.unit_id
          WHERE a.incident_id = i.id AND a.status <> 'cleared') a ON true
  WHERE i.status = 'open' AND (t.is_emergency OR %(include_municipal)s)

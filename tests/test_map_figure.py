@@ -45,7 +45,7 @@ def test_layers_and_toggles() -> None:
     # OpenStreetMap tiles are added under the city's layers, never instead of them
     assert fig.layout.map.style["metadata"]["k112:tiles"].startswith("https://tile.openstreetmap.org/")
     assert any(layer["id"] == "k112-land" for layer in fig.layout.map.style["layers"])
-    assert basemap_style("osm") == "open-street-map"
+    assert basemap_style("osm") == basemap_style("offline") == "white-bg"   # choropleths: never tiles
     fig = build_map_figure(areas=AREAS, incidents=INCIDENTS, layers=[], lang="en")
     assert _names(fig) == []
 
