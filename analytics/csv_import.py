@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,11 @@ UNIT_STAMPS = ("dispatched_at", "en_route_at", "on_scene_at", "transport_started
                "at_hospital_at", "cleared_at")
 OUTCOMES = ("resolved", "false_alarm", "prank", "duplicate", "cancelled")
 MAX_REF_LEN = 64
+#: Limits of an import file, checked before any row is read (a hostile file must cost little).
+MAX_FILE_CHARS = 20_000_000
+MAX_COLUMNS = 64
+MAX_LINE_CHARS = 10_000
+MAX_ROWS = 500_000
 MAX_ADDRESS_LEN = 500
 MAX_DESCRIPTION_LEN = 4000
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -157,6 +163,15 @@ def parse(text: str, *, known_types: Mapping[str, int], known_units: Iterable[st
     out = ParsedImport()
     units_known = set(known_units)
     latest = (now or datetime.now(UTC)) + timedelta(days=1)
+    if len(text) > MAX_FILE_CHARS:
+        out.errors.append(LineError(0, "", f"the file is too large ({len(text):,} characters; at most "
+                                           f"{MAX_FILE_CHARS:,}): split it by month"))
+        return out
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    if len(first_line) > MAX_LINE_CHARS or first_line.count(",") >= MAX_COLUMNS:
+        out.errors.append(LineError(1, "", f"bad header: more than {MAX_COLUMNS} columns or longer than "
+                                           f"{MAX_LINE_CHARS:,} characters"))
+        return out
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     try:
         header = next(reader)
@@ -169,7 +184,7 @@ def parse(text: str, *, known_types: Mapping[str, int], known_units: Iterable[st
     header = [h.strip().lower() for h in header]
     missing = [c for c in COLUMNS if c not in header]
     unknown = [h for h in header if h not in COLUMNS]
-    dup = sorted({h for h in header if header.count(h) > 1})
+    dup = sorted(h for h, n in Counter(header).items() if n > 1)   # linear in the number of columns
     if missing or unknown or dup:
         parts = []
         if missing:
@@ -196,6 +211,12 @@ def parse(text: str, *, known_types: Mapping[str, int], known_units: Iterable[st
         if not row or all(not c.strip() for c in row):
             continue
         out.lines += 1
+        if out.lines > MAX_ROWS:
+            out.errors.append(LineError(line, "", f"more than {MAX_ROWS:,} rows: split the file"))
+            break
+        if sum(len(c) for c in row) > MAX_LINE_CHARS:
+            out.errors.append(LineError(line, "", f"line longer than {MAX_LINE_CHARS:,} characters"))
+            continue
         if len(row) != len(header):
             out.errors.append(LineError(line, "", f"expected {len(header)} fields, found {len(row)}"))
             continue

@@ -57,6 +57,11 @@ class Filters:
         return q
 
 
+#: The range a period may lie in (far dates would overflow the date arithmetic).
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+
+
 def day_start(day: date) -> datetime:
     """00:00 WITA of ``day``."""
     return datetime.combine(day, time(0), tzinfo=WITA)
@@ -72,12 +77,16 @@ def _parse_bound(name: str, text: str, *, is_end: bool) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
+            if not EARLIEST_DAY <= day <= LATEST_DAY:
+                raise FilterError(name, f"{name}: the date must lie between {EARLIEST_DAY} and {LATEST_DAY}")
             return day_start(day + timedelta(days=1)) if is_end else day_start(day)
         value = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FilterError(name, f"{name}: expected a date YYYY-MM-DD (WITA) or an ISO 8601 time with offset") from None
     if value.tzinfo is None:
         raise FilterError(name, f"{name}: a time needs a UTC offset, e.g. 2026-01-31T08:00:00+08:00")
+    if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
+        raise FilterError(name, f"{name}: the time must lie between {EARLIEST_DAY} and {LATEST_DAY}")
     return value
 
 

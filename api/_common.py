@@ -174,6 +174,12 @@ def install_error_handlers(server: flask.Flask) -> None:
 
     @server.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
+        if flask.request.path.startswith("/_dash-") and isinstance(exc, (LookupError, ValueError, TypeError)):
+            # a forged or stale callback request (unknown output, malformed ids or values): the
+            # browser's fault, not the server's
+            log.warning("refused callback request on %s: %s: %s", flask.request.path, type(exc).__name__,
+                        str(exc)[:200])
+            return respond({"errors": [{"field": "body", "message": "malformed callback request"}]}, 400)
         log.exception("unexpected error on %s", flask.request.path)
         if wants_json():
             return respond({"errors": [{"field": "", "message": "internal error; it has been logged"}]}, 500)

@@ -93,3 +93,10 @@ def test_targets_endpoints(api: dict) -> None:
     bad = c.put("/api/v1/analytics/targets", json={"rules": [{"interval": "x", "target_s": 1}]},
                 headers={"Authorization": f"Bearer {tok['admin']}"})
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("query", ["from=9999-12-30", "to=9999-12-31", "from=0001-01-01&to=0001-01-02",
+                                   "from=2026-01-01T00:00:00%2B08:00&to=9999-12-31T23:59:59%2B14:00"])
+def test_far_dates_are_refused_not_crashing(api: dict, query: str) -> None:
+    resp = get(api, f"?{query}")
+    assert resp.status_code == 422, resp.get_data(as_text=True)

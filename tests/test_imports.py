@@ -177,3 +177,17 @@ def test_api_import(api: dict) -> None:
     with api["db"].transaction() as cur:
         cur.execute("SELECT count(*) AS n FROM analytics_import_refs WHERE source_ref LIKE 'API-%%'")
         assert cur.fetchone()["n"] == 1
+
+
+def test_hostile_files_are_refused_fast_and_whole() -> None:
+    from analytics import csv_import
+
+    wide = ",".join(f"c{i}" for i in range(200_000)) + "\n"
+    parsed = csv_import.parse(wide, known_types={}, known_units=(), location_ok=lambda lon, lat: True)
+    assert parsed.errors and "more than" in parsed.errors[0].message
+    repeated = ",".join(["record"] * 60) + "\n"
+    parsed = csv_import.parse(repeated, known_types={}, known_units=(), location_ok=lambda lon, lat: True)
+    assert "repeated columns: record" in parsed.errors[0].message
+    long_line = ",".join(csv_import.COLUMNS) + "\n" + "x" * 20_000 + "," * (len(csv_import.COLUMNS) - 1) + "\n"
+    parsed = csv_import.parse(long_line, known_types={}, known_units=(), location_ok=lambda lon, lat: True)
+    assert any("longer than" in e.message for e in parsed.errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -19,6 +20,7 @@ from web.context import current_user, get_db, get_settings
 from web.lang import current_lang, tr
 from web.security import cookies_secure
 
+log = logging.getLogger(__name__)
 SESSION_COOKIE = "k112_session"
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -161,7 +163,14 @@ def callback_roles(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not has_role(*roles):
                 raise PreventUpdate
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except (ValueError, TypeError, KeyError, OverflowError) as exc:
+                # Callback inputs come from the browser and can be forged (an id that is not a
+                # number, a missing key): refuse the update instead of answering 500.
+                log.warning("callback %s refused malformed input: %s: %s", func.__name__,
+                            type(exc).__name__, str(exc)[:200])
+                raise PreventUpdate from exc
 
         setattr(wrapper, ROLES_ATTR, tuple(roles))
         return wrapper  # type: ignore[return-value]
