@@ -16,7 +16,7 @@ test: system-deps-test venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	@status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
-	  $(PY) -c "from store.cluster import EmbeddedCluster; EmbeddedCluster('var/test-pg', port=54330).stop()" || true; \
+	  $(PY) -c "import os; from store.cluster import EmbeddedCluster; EmbeddedCluster('var/test-pg', port=int(os.environ.get('KENDARI112_TEST_PG_PORT', '54330'))).stop()" || true; \
 	  exit $$status
 
 bench: system-deps venv
