@@ -151,7 +151,7 @@ class ApiWriter:
         self.local = threading.local()
 
     def close(self) -> None:
-        pass
+        """Nothing to release: each call opens and closes its own HTTP connection."""
 
     def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
@@ -326,7 +326,8 @@ def start_app(owner_url: str, log_path: Path) -> tuple[subprocess.Popen[bytes], 
             if conn.getresponse().status in (200, 503):
                 return proc, port
         except OSError:
-            pass
+            time.sleep(0.3)  # not listening yet
+            continue
         time.sleep(0.3)
     stop_app(proc)
     raise RuntimeError("the app did not answer within 120 s")

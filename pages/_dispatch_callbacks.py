@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from dash import ALL, Input, Output, Patch, State, ctx, no_update
@@ -21,8 +20,8 @@ from incidents.model import Actor
 from layers.map_figure import build_map_figure
 from layers.network_traces import closure_traces
 from layers.traces import live_traces, routes_to_draw
-from pages import _dispatch_views as views
-from pages._dispatch_layout import BOARD_STATUSES, POSITIONS_REFRESH_S, ROLES, STATIC_LAYERS, new_form_key
+from pages import _dispatch_panel_views as panel_views, _dispatch_views as views
+from pages._dispatch_layout import BOARD_STATUSES, POSITIONS_REFRESH_S, ROLES, STATIC_LAYERS
 from pages._wiring import wire
 from services import corrections as corrections_service, incidents as service
 from web.context import current_user, get_db, get_resources, get_settings
@@ -107,9 +106,9 @@ def refresh_detail(selected: int | None, _version: str | None) -> tuple[Any, ...
         return views.error_message(exc, lang), None, HIDDEN, HIDDEN, "", "", confirm
     inc, rec = panel.detail.incident, panel.recommendation
     drawn = {"incident_id": inc.id, "lon": inc.lon, "lat": inc.lat, "routes": routes_for(panel)}
-    is_open = inc.status == "open"
-    return (views.detail(panel, lang), drawn, SHOWN if is_open else HIDDEN, SHOWN if is_open else HIDDEN,
-            views.routing_label(rec.get("routing") if rec else None, lang), views.plan_summary(rec, lang), confirm)
+    shown = SHOWN if inc.status == "open" else HIDDEN
+    model = views.routing_label(rec.get("routing") if rec else None, lang)
+    return (panel_views.detail(panel, lang), drawn, shown, shown, model, panel_views.plan_summary(rec, lang), confirm)
 
 
 DISPATCH_LEGEND = {"visible": False}
@@ -165,178 +164,6 @@ def select(click: Mapping[str, Any] | None, queue_cell: Mapping[str, Any] | None
     if isinstance(data, list) and len(data) == 2 and data[0] == "unit":
         return no_update, int(data[1])
     raise PreventUpdate
-
-
-@wire(Output("dispatch-search-results", "children"), Output("dispatch-search-hits", "data"),
-      Input("dispatch-search-go", "n_clicks"), Input("dispatch-search", "n_submit"), State("dispatch-search", "value"),
-      roles=ROLES, prevent_initial_call=True)
-def search(_clicks: int, _submit: int | None, query: str | None) -> tuple[Any, Any]:
-    lang = current_lang()
-    try:
-        hits = service.search_places(get_db(), query)
-    except EXPECTED as exc:
-        return views.error_message(exc, lang), []
-    return views.search_results(hits, lang), [{"lon": h["lon"], "lat": h["lat"], "name": h["name"]} for h in hits]
-
-
-def draft_source(trigger: Any, click: Mapping[str, Any] | None, place_clicks: list[int | None],
-                 hits: list[dict[str, Any]] | None, lat_text: str | None, lon_text: str | None,
-                 lang: str) -> tuple[Any, Any, str]:
-    """(lat, lon, where it came from) of the input that fired: a map click, a search hit, typed text."""
-    if trigger == "dispatch-click":
-        if not click:
-            raise PreventUpdate
-        return click["lat"], click["lon"], tr("klik peta", "map click", lang)
-    if isinstance(trigger, Mapping) and trigger.get("type") == "dispatch-place":
-        index = int(trigger["index"])
-        if not hits or index >= len(hits) or not (place_clicks and place_clicks[index]):
-            raise PreventUpdate
-        return hits[index]["lat"], hits[index]["lon"], hits[index]["name"]
-    return lat_text, lon_text, tr("koordinat", "coordinates", lang)
-
-
-@wire(Output("dispatch-draft", "data"), Output("dispatch-place-error", "data"),
-      Input("dispatch-click", "data"), Input({"type": "dispatch-place", "index": ALL}, "n_clicks"),
-      Input("dispatch-coords-go", "n_clicks"), Input("dispatch-lat", "n_submit"), Input("dispatch-lon", "n_submit"),
-      State("dispatch-search-hits", "data"), State("dispatch-lat", "value"), State("dispatch-lon", "value"),
-      State("dispatch-draft", "data"), roles=ROLES, prevent_initial_call=True)
-def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None], _coords: int,
-                _lat_submit: int | None, _lon_submit: int | None, hits: list[dict[str, Any]] | None,
-                lat_text: str | None, lon_text: str | None, previous: Mapping[str, Any] | None) -> tuple[Any, Any]:
-    """Check the chosen point by the placement rule and name its kelurahan/kecamatan at once.
-
-    The first placement of a call stamps when the dispatcher started taking it (kept with the draft and
-    sent as the call's answered time, so processing time is measured from it).
-    """
-    lang = current_lang()
-    lat, lon, source = draft_source(ctx.triggered_id, click, place_clicks, hits, lat_text, lon_text, lang)
-    try:
-        placed = service.place_incident(get_db(), get_resources(), lat, lon)
-    except EXPECTED as exc:
-        return None, {"text": views.error_text(exc, lang), "t": time.time()}
-    started = (previous or {}).get("call_started_at") or datetime.now(UTC).isoformat(timespec="seconds")
-    return {**views.draft_of(placed, source), "call_started_at": started}, None
-
-
-@wire(Output("dispatch-draft-place", "children"),
-      Input("dispatch-draft", "data"), Input("dispatch-place-error", "data"), roles=ROLES)
-def show_place(draft: Mapping[str, Any] | None, error: Mapping[str, Any] | None) -> Any:
-    lang = current_lang()
-    if error:
-        return html_error(str(error.get("text") or ""))
-    if draft and draft.get("lat") is not None:
-        return views.place_text(draft, lang)
-    return views.no_place(lang)
-
-
-def html_error(text: str) -> Any:
-    return views.message(text, False)
-
-
-@wire(Output("dispatch-priority", "value"), Input("dispatch-type-value", "data"), roles=ROLES,
-      prevent_initial_call=True)
-def default_priority(type_code: str | None) -> Any:
-    known = service.known_types(get_resources())
-    if type_code not in known:
-        raise PreventUpdate
-    return known[type_code]
-
-
-#: Outputs that a taken call resets (create and attach): the form, the draft, a new idempotency key.
-_RESET = (Output("dispatch-selected", "data", allow_duplicate=True),
-          Output("dispatch-ver-events", "data", allow_duplicate=True),
-          Output("dispatch-draft", "data", allow_duplicate=True),
-          Output("dispatch-description", "value"), Output("dispatch-phone", "value"),
-          Output("dispatch-type-value", "data"), Output("dispatch-priority", "value", allow_duplicate=True),
-          Output("dispatch-form-key", "data"), Output("dispatch-placing", "data", allow_duplicate=True),
-          Output("dispatch-place-error", "data", allow_duplicate=True))
-
-
-def _reset(incident_id: int) -> tuple[Any, ...]:
-    return incident_id, service.version(get_db())[0], None, "", "", None, None, new_form_key(), False, None
-
-
-#: A draft started longer ago than this (e.g. left overnight) does not date the call.
-CALL_START_MAX_AGE_S = 2 * 3600
-
-
-def _recent(stamp: Any) -> str | None:
-    """The draft's call-start stamp when it is plausible for the call being created, else None."""
-    try:
-        at = datetime.fromisoformat(str(stamp))
-    except ValueError:
-        return None
-    age_s = (datetime.now(UTC) - at).total_seconds()
-    return str(stamp) if at.tzinfo is not None and 0 <= age_s <= CALL_START_MAX_AGE_S else None
-
-
-def _form_data(draft: Mapping[str, Any], type_code: str | None, priority: int | None, description: str | None,
-               phone: str | None) -> dict[str, Any]:
-    started = _recent(draft.get("call_started_at"))
-    return {"lat": draft["lat"], "lon": draft["lon"], "type": type_code, "priority": priority,
-            "description": description or None, "caller_phone": phone or None,
-            "call_received_at": started, "call_answered_at": started}
-
-
-def _idempotency(key: str | None, body: Mapping[str, Any]) -> Any:
-    user = current_user()
-    if not key or user is None:
-        return None
-    return service.IdempotencyKey(key=str(key), principal=f"user:{user.username}",
-                                  request_hash=service.request_hash(body))
-
-
-@wire(Output("dispatch-create-msg", "children"), *_RESET,
-      Input("dispatch-create", "n_clicks"), Input({"type": "dispatch-create-anyway", "index": ALL}, "n_clicks"),
-      State("dispatch-draft", "data"), State("dispatch-type-value", "data"),
-      State("dispatch-priority", "value"), State("dispatch-description", "value"), State("dispatch-phone", "value"),
-      State("dispatch-form-key", "data"),
-      roles=ROLES, prevent_initial_call=True, running=[(Output("dispatch-create", "disabled"), True, False)])
-def create(clicks: int, anyway: list[int | None], draft: Mapping[str, Any] | None, type_code: str | None,
-           priority: int | None, description: str | None, phone: str | None, key: str | None) -> tuple[Any, ...]:
-    """Check for an open incident this call probably reports again (offer to attach the call), else
-    create the incident at the draft place (once per form: the form's idempotency key); select it
-    and reset the form."""
-    lang = current_lang()
-    force = isinstance(ctx.triggered_id, Mapping)
-    if force and not any(anyway):
-        raise PreventUpdate
-    if not force and not clicks:
-        raise PreventUpdate
-    unchanged = (no_update,) * len(_RESET)
-    if not draft:
-        return (views.message(tr("Pilih lokasi dulu (klik peta, cari, atau ketik koordinat).",
-                                 "Choose a location first (click the map, search, or type coordinates).", lang), False),
-                *unchanged)
-    data = _form_data(draft, type_code, priority, description, phone)
-    db, res = get_db(), get_resources()
-    if not force:
-        candidates = service.duplicate_candidates(db, res, data)
-        if candidates:
-            return (views.duplicate_prompt(candidates, lang), *unchanged)
-    try:
-        incident = service.create_from_input(db, res, data, _actor(), idempotency=_idempotency(key, data))
-    except EXPECTED as exc:
-        return (views.error_message(exc, lang), *unchanged)
-    return (views.created(incident, lang), *_reset(incident.id))
-
-
-@wire(Output("dispatch-create-msg", "children", allow_duplicate=True), *_RESET,
-      Input({"type": "dispatch-attach", "incident": ALL}, "n_clicks"),
-      State("dispatch-description", "value"), State("dispatch-phone", "value"), State("dispatch-form-key", "data"),
-      roles=ROLES, prevent_initial_call=True)
-def attach(_clicks: list[int | None], description: str | None, phone: str | None, key: str | None) -> tuple[Any, ...]:
-    """Record this call on the open incident it reports again (no new incident); select that one."""
-    trig = _clicked()
-    lang = current_lang()
-    data = {"caller_phone": phone or None, "description": description or None}
-    incident_id = int(trig["incident"])
-    try:
-        incident = service.attach_call(get_db(), incident_id, data, _actor(),
-                                       idempotency=_idempotency(key, {"attach": incident_id, **data}))
-    except EXPECTED as exc:
-        return (views.error_message(exc, lang), *(no_update,) * len(_RESET))
-    return (views.attached(incident, lang), *_reset(incident.id))
 
 
 def _run_action(action: Callable[[], Any], ok_text: tuple[str, str]) -> tuple[Any, Any]:
@@ -447,7 +274,7 @@ def close(clicks: int, selected: int | None, outcome: str | None) -> tuple[Any, 
         return views.error_message(exc, lang), no_update, []
     active = [a for a in detail.assignments if a.active]
     if active:
-        return no_update, no_update, views.close_confirm(int(selected), active, outcome or "resolved", lang)
+        return no_update, no_update, panel_views.close_confirm(int(selected), active, outcome or "resolved", lang)
     msg, version = _run_action(lambda: service.close_incident(get_db(), int(selected), outcome, _actor()),
                                ("Insiden ditutup.", "Incident closed."))
     return msg, version, []

@@ -312,11 +312,10 @@ def _live_pid_in(path: Path) -> int | None:
     except PermissionError:
         return pid
     try:  # a zombie (killed, not yet reaped) is not running
-        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
-            return None
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
     except (OSError, IndexError):
-        pass
-    return pid
+        state = ""  # no /proc entry to read: trust the signal check above
+    return None if state == "Z" else pid
 
 
 def supervise(cluster: EmbeddedCluster, stop: threading.Event, *,
