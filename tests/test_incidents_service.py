@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,36 +23,6 @@ MANDONGA = (-3.9669, 122.5120)
 IN_THE_SEA = (-4.03, 122.69)
 ACTOR = Actor("tester", None)
 
-FLEET = (
-    # (callsign, unit type, agency, home facility)
-    ("AMB-01", "ambulance", "PSC119", "Puskesmas Mata"),
-    ("AMB-02", "ambulance", "PSC119", "Puskesmas Mekar"),
-    ("AMB-03", "ambulance", "PSC119", "Puskesmas Poasia"),
-    ("FE-01", "fire_engine", "DAMKAR", "Pos Induk Damkar Kota Kendari (Kadia)"),
-    ("FE-02", "fire_engine", "DAMKAR", "Pos Damkar Kendari Barat"),
-    ("FE-03", "fire_engine", "DAMKAR", "Pos Damkar Poasia"),
-    ("WT-01", "water_tanker", "DAMKAR", "Pos Damkar Puuwatu"),
-    ("POL-01", "police_patrol", "POLICE", "Polsek Mandonga"),
-    ("POL-02", "police_patrol", "POLICE", "Polsek Kandai"),
-    ("RES-01", "rescue", "DAMKAR", "Pos Damkar Wua-Wua"),
-)
-
-
-def seed_fleet(db: Database, fleet: tuple[tuple[str, str, str, str], ...] = FLEET) -> dict[str, int]:
-    """Insert units at their home stations; return callsign → unit id."""
-    out = {}
-    with db.transaction() as cur:
-        for callsign, unit_type, agency, home in fleet:
-            cur.execute(
-                "INSERT INTO units (callsign, unit_type, agency_code, home_facility_id)"
-                " SELECT %s, %s, %s, id FROM facilities WHERE name = %s RETURNING id",
-                (callsign, unit_type, agency, home))
-            row = cur.fetchone()
-            assert row is not None, home
-            out[callsign] = int(row["id"])
-    return out
-
-
 def new(db: Database, lat: float, lon: float, type_: str = "medical", **extra: object) -> model.Incident:
     data = {"lat": lat, "lon": lon, "type": type_, **extra}
     return service.create_incident(db, service.prepare_incident(db, Resources(db), data), ACTOR)
@@ -62,7 +33,7 @@ def events(db: Database, incident_id: int) -> list[str]:
 
 
 @pytest.fixture
-def fleet(db: Database) -> dict[str, int]:
+def fleet(db: Database, seed_fleet: Callable[..., dict[str, int]]) -> dict[str, int]:
     return seed_fleet(db)
 
 
@@ -410,8 +381,10 @@ def test_estimate_free_in_uses_history_or_a_default() -> None:
     assert service.estimate_free_in_s(None, 600.0) == service.DEFAULT_REMAINING_BUSY_S - 600.0
 
 
-def test_unfillable_plan_offers_the_first_units_to_become_free(db: Database) -> None:
-    ids = seed_fleet(db, FLEET[:2])   # two ambulances only
+def test_unfillable_plan_offers_the_first_units_to_become_free(
+        db: Database, seed_fleet: Callable[..., dict[str, int]]) -> None:
+    ids = seed_fleet(db, (("AMB-01", "ambulance", "PSC119", "Puskesmas Mata"),     # two ambulances only
+                          ("AMB-02", "ambulance", "PSC119", "Puskesmas Mekar")))
     now = datetime.now(UTC)
     # History: ambulance jobs took 40 min from on scene to cleared (median), 10 min from at hospital.
     with db.transaction() as cur:
