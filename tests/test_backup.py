@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,18 +21,17 @@ from store import Database
 from store.backup import BackupError, backup, fingerprint, is_empty, restore
 from store.cluster import DB_NAME, EmbeddedCluster
 from tests.conftest import drop_database, free_port
-from tests.test_incidents_service import KANDAI, MANDONGA, seed_fleet
 
 ACTOR = Actor("tester", None)
 
 
-def _seed(db: Database) -> int:
+def _seed(db: Database, seed_fleet: Callable[..., dict[str, int]], places: Any) -> int:
     """Some incidents with assignments, status changes and closures; returns the incident count."""
     units = seed_fleet(db)
     res = Resources(db)
     n = 0
     for i in range(12):
-        lat, lon = KANDAI if i % 2 else MANDONGA
+        lat, lon = places.kandai if i % 2 else places.mandonga
         data = {"lat": lat + i * 1e-4, "lon": lon, "type": "medical", "description": f"kasus {i}"}
         inc = service.create_incident(db, service.prepare_incident(db, res, data), ACTOR)
         n += 1
@@ -45,8 +45,8 @@ def _seed(db: Database) -> int:
 
 
 @pytest.fixture
-def seeded(db: Database) -> Database:
-    _seed(db)
+def seeded(db: Database, seed_fleet: Callable[..., dict[str, int]], places: Any) -> Database:
+    _seed(db, seed_fleet, places)
     return db
 
 

@@ -6,7 +6,7 @@ import os
 import stat
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from store import Database, roles
 from store.bootstrap import resolve_app_url
 from store.cluster import EmbeddedCluster
 from tests.conftest import free_port
-from tests.test_incidents_service import KANDAI, seed_fleet
 
 ACTOR = Actor("tester", None)
 
@@ -113,12 +112,13 @@ def test_tables_created_later_are_granted_by_default(prepared: dict, app_role: s
             conn.execute("DROP TABLE later_feature")
 
 
-def test_app_flows_work_as_the_app_role(prepared: dict) -> None:
+def test_app_flows_work_as_the_app_role(prepared: dict, seed_fleet: Callable[..., dict[str, int]],
+                                        places: Any) -> None:
     units = seed_fleet(prepared["owner"])
     app_db = Database(prepared["app_url"], max_size=3, statement_timeout_s=30)
     try:
         res = Resources(app_db)
-        data = {"lat": KANDAI[0], "lon": KANDAI[1], "type": "medical", "description": "sesak napas"}
+        data = {"lat": places.kandai[0], "lon": places.kandai[1], "type": "medical", "description": "sesak napas"}
         incident = service.create_incident(app_db, service.prepare_incident(app_db, res, data), ACTOR)
         assignment = service.assign_unit(app_db, incident.id, units["AMB-01"], ACTOR)
         service.set_unit_status(app_db, units["AMB-01"], "en_route", ACTOR)
