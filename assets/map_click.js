@@ -33,29 +33,37 @@
         return { graph: String(context.inputs_list[0].id), target: target.slice(0, -5) };
     }
 
-    var PIN_SOURCE = "k112-pending-pin";
+    var PIN_CLASS = "k112-pending-pin";
     var PIN_HOLD_MS = 2500;  // the validated pin (server) replaces it well before this
 
-    // Draw the clicked point at once on the MapLibre map, before the server has checked the place
-    // (land rule, kecamatan/kelurahan); the checked pin or the refusal follows within a moment.
+    // Draw the clicked point at once, before the server has checked the place (land rule,
+    // kecamatan/kelurahan); the checked pin or the refusal follows within a moment. The pin is a
+    // plain element over the map (no WebGL repaint, no worker round trip): it shows with the very
+    // next frame even while the map is busy redrawing.
     function showPin(map, lngLat) {
         try {
-            var data = { type: "FeatureCollection", features: [{ type: "Feature", properties: {},
-                geometry: { type: "Point", coordinates: [lngLat.lng, lngLat.lat] } }] };
-            var src = map.getSource(PIN_SOURCE);
-            if (src) { src.setData(data); } else {
-                map.addSource(PIN_SOURCE, { type: "geojson", data: data });
-                map.addLayer({ id: PIN_SOURCE, type: "circle", source: PIN_SOURCE, paint: {
-                    "circle-radius": 9, "circle-color": "#d7263d", "circle-opacity": 0.55,
-                    "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } });
+            var box = map.getContainer();
+            var pin = box.querySelector("." + PIN_CLASS);
+            if (!pin) {
+                pin = document.createElement("div");
+                pin.className = PIN_CLASS;
+                pin.setAttribute("aria-hidden", "true");
+                box.appendChild(pin);
+                map.on("move", function () { place(map, pin); });
             }
+            pin.__k112LngLat = lngLat;
+            place(map, pin);
+            pin.style.display = "block";
             clearTimeout(map.__k112PinTimer);
-            map.__k112PinTimer = setTimeout(function () {
-                var s = map.getSource(PIN_SOURCE);
-                if (s) { s.setData({ type: "FeatureCollection", features: [] }); }
-            }, PIN_HOLD_MS);
+            map.__k112PinTimer = setTimeout(function () { pin.style.display = "none"; }, PIN_HOLD_MS);
             map.__k112PinAt = Date.now();
-        } catch (err) { /* the style may be reloading: the server's pin still comes */ }
+        } catch (err) { /* the map may be rebuilding: the server's pin still comes */ }
+    }
+
+    function place(map, pin) {
+        if (!pin.__k112LngLat) { return; }
+        var p = map.project(pin.__k112LngLat);
+        pin.style.transform = "translate(" + Math.round(p.x) + "px," + Math.round(p.y) + "px)";
     }
 
     function send(target, lngLat) {

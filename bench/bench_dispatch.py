@@ -318,12 +318,17 @@ def _refresh_callbacks(port: int, incident_id: int) -> dict[str, Any]:
     if status != 200:
         raise RuntimeError(f"/dispatch answered {status}")
     board = _callback_payload([("dispatch-queue", "rowData"), ("dispatch-units", "rowData"),
-                               ("dispatch-summary", "children")],
+                               ("dispatch-summary", "children"), ("dispatch-board-ver", "data")],
                               [("dispatch-ver-events", "data", "bench")], "dispatch-ver-events.data")
+    board["state"] = [{"id": "dispatch-thresholds", "property": "data", "value": None},
+                      {"id": "dispatch-board-ver", "property": "data", "value": None}]
     detail = _callback_payload([("dispatch-detail", "children"), ("dispatch-rec", "data"),
-                                ("dispatch-actions", "style"), ("dispatch-routing-model", "children")],
+                                ("dispatch-actions", "style"), ("dispatch-close-bar", "style"),
+                                ("dispatch-routing-model", "children"), ("dispatch-plan-summary", "children"),
+                                ("dispatch-close-confirm", "children")],
                                [("dispatch-selected", "data", incident_id), ("dispatch-ver-events", "data", "bench")],
                                "dispatch-ver-events.data")
+    detail["state"] = [{"id": "dispatch-rec", "property": "data", "value": None}]
     results: dict[str, Any] = {}
     rec_store = None
     for name, payload in (("board", board), ("detail", detail)):
@@ -340,11 +345,14 @@ def _refresh_callbacks(port: int, incident_id: int) -> dict[str, Any]:
         p50, p99 = percentiles_ms(times[3:])
         results[name] = {"p50_ms": p50, "p99_ms": p99, "response_kb": round(size / 1024, 1)}
     def map_payload(base: Any) -> dict[str, Any]:
-        payload = _callback_payload([("dispatch-map", "figure"), ("dispatch-map-base", "data")],
+        payload = _callback_payload([("dispatch-map", "figure"), ("dispatch-map-base", "data"),
+                                     ("dispatch-map-drawn", "data")],
                                     [("dispatch-rec", "data", rec_store), ("dispatch-ver-pos", "data", "bench"),
                                      ("dispatch-ver-events", "data", "bench"), ("dispatch-draft", "data", None)],
                                     "dispatch-ver-events.data")
-        payload["state"] = [{"id": "dispatch-map-base", "property": "data", "value": base}]
+        # nothing drawn yet: every live slot is sent (the largest in-place refresh)
+        payload["state"] = [{"id": "dispatch-map-base", "property": "data", "value": base},
+                            {"id": "dispatch-map-drawn", "property": "data", "value": None}]
         return payload
 
     base = None

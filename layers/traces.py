@@ -8,7 +8,9 @@ escaped (:func:`escape`), so a name such as ``<b>Kadia</b>`` is shown as written
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,6 +47,11 @@ ROUTE_SLOTS = 8
 #: Traces of :func:`live_traces`: one per unit status, one per priority, two per route slot, the
 #: selected incident's ring and the draft location of a new incident.
 LIVE_SLOTS = len(UNIT_STATUS_STYLE) + len(PRIORITY_STYLE) + 2 * ROUTE_SLOTS + 2
+
+
+def trace_digest(trace: Mapping[str, Any]) -> str:
+    """A short fingerprint of a trace's content: a map slot is resent only when it changes."""
+    return hashlib.sha1(json.dumps(trace, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def escape(value: Any) -> str:

@@ -12,14 +12,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dash import ALL, Input, Output, Patch, State, ctx, no_update
+from dash import Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from i18n import tr
 from incidents.model import Actor
 from layers.map_figure import build_map_figure
 from layers.network_traces import closure_traces
-from layers.traces import live_traces, routes_to_draw
+from layers.traces import live_traces, routes_to_draw, trace_digest
 from pages import _dispatch_panel_views as panel_views, _dispatch_views as views
 from pages._dispatch_layout import BOARD_STATUSES, POSITIONS_REFRESH_S, ROLES, STATIC_LAYERS
 from pages._wiring import wire
@@ -66,15 +66,34 @@ def thresholds_of(data: Mapping[str, Any] | None) -> dict[int, tuple[int, int]]:
     return out
 
 
-@wire(Output("dispatch-queue", "rowData"), Output("dispatch-units", "rowData"), Output("dispatch-summary", "children"),
-      Input("dispatch-ver-events", "data"), State("dispatch-thresholds", "data"), roles=ROLES)
-def refresh_board(_version: str | None, thresholds: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
-    lang = current_lang()
+def board_values(thresholds: Mapping[str, Any] | None, lang: str) -> tuple[Any, Any, Any]:
+    """The worklist rows, the unit board rows and the summary line, read now."""
     db = get_db()
     board = service.board(db)
     on_it = service.open_incident_units(db)
     return (views.queue_rows(board.incidents, on_it, thresholds_of(thresholds), lang),
             views.unit_rows(board.units, lang), views.board_summary(board, lang))
+
+
+@wire(Output("dispatch-queue", "rowData"), Output("dispatch-units", "rowData"), Output("dispatch-summary", "children"),
+      Output("dispatch-board-ver", "data"),
+      Input("dispatch-ver-events", "data"), State("dispatch-thresholds", "data"), State("dispatch-board-ver", "data"),
+      roles=ROLES)
+def refresh_board(version: str | None, thresholds: Mapping[str, Any] | None, shown: str | None) -> tuple[Any, ...]:
+    """Worklist and unit board for the events version; nothing to do when an action of this console
+    already drew the board for that version (it answers with the board, see :func:`acted`)."""
+    if version is not None and version == shown:
+        raise PreventUpdate
+    return (*board_values(thresholds, current_lang()), version)
+
+
+#: Where an action of this console draws the board at once (refresh_board would only follow a
+#: version change, one round trip later).
+BOARD_OUTPUTS = (Output("dispatch-queue", "rowData", allow_duplicate=True),
+                 Output("dispatch-units", "rowData", allow_duplicate=True),
+                 Output("dispatch-summary", "children", allow_duplicate=True),
+                 Output("dispatch-board-ver", "data", allow_duplicate=True))
+NO_BOARD = (no_update,) * len(BOARD_OUTPUTS)
 
 
 def routes_for(panel: Any) -> list[dict[str, Any]]:
@@ -93,9 +112,11 @@ def routes_for(panel: Any) -> list[dict[str, Any]]:
 @wire(Output("dispatch-detail", "children"), Output("dispatch-rec", "data"), Output("dispatch-actions", "style"),
       Output("dispatch-close-bar", "style"), Output("dispatch-routing-model", "children"),
       Output("dispatch-plan-summary", "children"), Output("dispatch-close-confirm", "children"),
-      Input("dispatch-selected", "data"), Input("dispatch-ver-events", "data"), roles=ROLES)
-def refresh_detail(selected: int | None, _version: str | None) -> tuple[Any, ...]:
-    """The selected incident's panel; its place and routes go to the map (``dispatch-rec``)."""
+      Input("dispatch-selected", "data"), Input("dispatch-ver-events", "data"), State("dispatch-rec", "data"),
+      roles=ROLES)
+def refresh_detail(selected: int | None, _version: str | None, on_map: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """The selected incident's panel; its place and routes go to the map (``dispatch-rec``, left alone
+    when the map already shows them: the map is not redrawn for nothing)."""
     lang = current_lang()
     confirm: Any = [] if ctx.triggered_id in (None, "dispatch-selected") else no_update
     if not selected:
@@ -105,37 +126,51 @@ def refresh_detail(selected: int | None, _version: str | None) -> tuple[Any, ...
     except EXPECTED as exc:
         return views.error_message(exc, lang), None, HIDDEN, HIDDEN, "", "", confirm
     inc, rec = panel.detail.incident, panel.recommendation
-    drawn = {"incident_id": inc.id, "lon": inc.lon, "lat": inc.lat, "routes": routes_for(panel)}
+    drawn: Any = {"incident_id": inc.id, "lon": inc.lon, "lat": inc.lat, "routes": routes_for(panel)}
     shown = SHOWN if inc.status == "open" else HIDDEN
     model = views.routing_label(rec.get("routing") if rec else None, lang)
+    if on_map == drawn:
+        drawn = no_update
     return (panel_views.detail(panel, lang), drawn, shown, shown, model, panel_views.plan_summary(rec, lang), confirm)
 
 
 DISPATCH_LEGEND = {"visible": False}
 
 
-@wire(Output("dispatch-map", "figure"), Output("dispatch-map-base", "data"),
+@wire(Output("dispatch-map", "figure"), Output("dispatch-map-base", "data"), Output("dispatch-map-drawn", "data"),
       Input("dispatch-rec", "data"), Input("dispatch-ver-pos", "data"), Input("dispatch-ver-events", "data"),
-      Input("dispatch-draft", "data"), State("dispatch-map-base", "data"), roles=ROLES)
-def refresh_map(rec: Mapping[str, Any] | None, _pos: Any, _events: str | None,
-                draft: Mapping[str, Any] | None, base: Mapping[str, Any] | None) -> tuple[Any, Any]:
-    """First call: the whole figure (with the city's base map). Later calls: a Patch of the live slots only."""
+      Input("dispatch-draft", "data"), State("dispatch-map-base", "data"), State("dispatch-map-drawn", "data"),
+      roles=ROLES)
+def refresh_map(rec: Mapping[str, Any] | None, _pos: Any, _events: str | None, draft: Mapping[str, Any] | None,
+                base: Mapping[str, Any] | None, drawn: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
+    """First call: the whole figure (with the city's base map). Later calls: a Patch of the live slots
+    that changed since ``dispatch-map-drawn`` (one digest per slot), nothing when none did — the
+    browser then redraws only those layers (assets/map_updates.js)."""
     lang = current_lang()
     board = service.board(get_db())
     live = live_traces(board.units, board.incidents, (rec or {}).get("routes") or [], rec, draft, lang)
     closures = [c.to_dict() for c in corrections_service.list_corrections(get_db(), include=("active", "proposed"))]
     live += closure_traces(closures, lang, include_proposed=True, keep_empty=True)
+    digests = [trace_digest(t) for t in live]
     if base and base.get("lang") == lang:
+        first: int = int(base["first"])
+        where = [first, lang]
+        old = list((drawn or {}).get("digests") or []) if (drawn or {}).get("base") == where else []
+        changed = [k for k in range(len(live)) if k >= len(old) or old[k] != digests[k]]
+        if not changed:
+            raise PreventUpdate
         patch = Patch()
-        for k, trace in enumerate(live):
-            patch["data"][int(base["first"]) + k] = trace
-        return patch, no_update
+        for k in changed:
+            patch["data"][first + k] = live[k]
+        return patch, no_update, {"base": where, "digests": digests}
     res = get_resources()
     static = build_map_figure(areas=res.area_layers(), facilities=res.facilities(), layers=STATIC_LAYERS, lang=lang,
                               basemap=get_settings().basemap, uirevision="dispatch", roads=service.basemap_roads(res),
                               legend=DISPATCH_LEGEND).to_dict()
     layout = dict(static["layout"], showlegend=False)
-    return {"data": static["data"] + live, "layout": layout}, {"first": len(static["data"]), "lang": lang}
+    first = len(static["data"])
+    return ({"data": static["data"] + live, "layout": layout}, {"first": first, "lang": lang},
+            {"base": [first, lang], "digests": digests})
 
 
 def _row_id(cell: Mapping[str, Any] | None) -> int:
@@ -176,6 +211,16 @@ def _run_action(action: Callable[[], Any], ok_text: tuple[str, str]) -> tuple[An
     return views.message(tr(*ok_text, lang), True), service.version(get_db())[0]
 
 
+def acted(action: Callable[[], Any], ok_text: tuple[str, str], thresholds: Mapping[str, Any] | None
+          ) -> tuple[Any, ...]:
+    """Run one service action; (message, new events version, *board) — the board drawn for that
+    version in the same answer, or left alone when the action was refused."""
+    msg, version = _run_action(action, ok_text)
+    if version is no_update:
+        return msg, no_update, *NO_BOARD
+    return msg, version, *board_values(thresholds, current_lang()), version
+
+
 def _clicked() -> Any:
     """The pattern-matched button that was really clicked (not just re-rendered with n_clicks 0/None)."""
     trig = ctx.triggered[0] if ctx.triggered else None
@@ -184,86 +229,111 @@ def _clicked() -> Any:
     return ctx.triggered_id
 
 
-@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
+#: The incident panel's buttons (pattern ids) that assets/panel_actions.js passes on as one press.
+PANEL_BUTTONS: dict[str, tuple[str, ...]] = {
+    "dispatch-move": ("incident",),
+    "dispatch-propose-closure": ("incident",),
+    "dispatch-assign": ("unit", "incident"),
+    "dispatch-ustatus": ("unit", "status", "incident"),
+    "dispatch-unassign": ("unit", "incident"),
+    "dispatch-close-yes": ("incident",),
+    "dispatch-close-no": ("incident",),
+}
+
+
+def panel_press(action: Any) -> dict[str, Any]:
+    """The button press written by assets/panel_actions.js, checked: ``{"type", "incident", ...}`` with
+    integer ids. A forged or malformed press does nothing (PreventUpdate)."""
+    pressed = action.get("id") if isinstance(action, Mapping) else None
+    if not isinstance(pressed, Mapping):
+        raise PreventUpdate
+    kind = pressed.get("type")
+    if not isinstance(kind, str) or kind not in PANEL_BUTTONS:
+        raise PreventUpdate
+    out: dict[str, Any] = {"type": kind}
+    for key in PANEL_BUTTONS[kind]:
+        value = pressed.get(key)
+        if key == "status":
+            if not isinstance(value, str) or not value:
+                raise PreventUpdate
+            out[key] = value
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise PreventUpdate
+        try:
+            out[key] = int(value)
+        except ValueError:
+            raise PreventUpdate from None
+    return out
+
+
+@wire(Output("dispatch-action-msg", "children"),
       Output("dispatch-ver-events", "data", allow_duplicate=True),
       Output("dispatch-draft", "data", allow_duplicate=True),
-      Input({"type": "dispatch-move", "incident": ALL}, "n_clicks"), State("dispatch-draft", "data"),
-      roles=ROLES, prevent_initial_call=True)
-def move(_clicks: list[int | None], draft: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
-    """Correct the selected incident's location to the draft pin (audited); the recommendation follows."""
-    trig = _clicked()
-    lang = current_lang()
-    if not draft:
-        return views.message(tr("Taruh pin baru dulu (P, lalu klik peta, atau cari/ketik koordinat).",
-                                "Place a new pin first (P, then click the map, or search/type coordinates).", lang),
-                             False), no_update, no_update
-    incident_id = int(trig["incident"])
-    msg, version = _run_action(lambda: service.move_incident(get_db(), incident_id, draft["lat"], draft["lon"],
-                                                             _actor()),
-                               ("Lokasi insiden dikoreksi; rekomendasi dihitung ulang.",
-                                "Incident location corrected; recommendation recomputed."))
-    return msg, version, (None if version is not no_update else no_update)
+      Output("dispatch-close-confirm", "children", allow_duplicate=True),
+      *BOARD_OUTPUTS,
+      Input("dispatch-panel-action", "data"), State("dispatch-draft", "data"), State("dispatch-outcome", "value"),
+      State("dispatch-thresholds", "data"), roles=ROLES, prevent_initial_call=True)
+def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | None,
+                 thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """A button of the incident panel: assign a unit, its next status, unassign, confirm closing,
+    correct the location to the draft pin, propose a road closure. The board comes with the answer."""
+    press = panel_press(action)
+    kind, lang, db = press["type"], current_lang(), get_db()
+    keep = (no_update, no_update)  # draft, close confirmation
+    if kind == "dispatch-close-no":
+        return no_update, no_update, no_update, [], *NO_BOARD
+    if kind == "dispatch-close-yes":
+        msg, version, *board = acted(lambda: service.close_incident(db, press["incident"], outcome, _actor()),
+                                     ("Insiden ditutup; unit dibebaskan.", "Incident closed; units cleared."),
+                                     thresholds)
+        return msg, version, no_update, [], *board
+    if kind == "dispatch-move":
+        if not draft:
+            return (views.message(tr("Taruh pin baru dulu (P, lalu klik peta, atau cari/ketik koordinat).",
+                                     "Place a new pin first (P, then click the map, or search/type coordinates).",
+                                     lang), False), no_update, *keep, *NO_BOARD)
+        msg, version, *board = acted(lambda: service.move_incident(db, press["incident"], draft["lat"], draft["lon"],
+                                                                  _actor()),
+                                     ("Lokasi insiden dikoreksi; rekomendasi dihitung ulang.",
+                                      "Incident location corrected; recommendation recomputed."), thresholds)
+        return msg, version, (None if version is not no_update else no_update), no_update, *board
+    if kind == "dispatch-propose-closure":
+        result = acted(lambda: corrections_service.propose_closure_from_incident(db, press["incident"], _actor()),
+                       ("Penutupan jalan diusulkan; admin mengaktifkannya di halaman Jaringan jalan.",
+                        "Road closure proposed; an admin activates it on the Road network page."), thresholds)
+    elif kind == "dispatch-assign":
+        result = acted(lambda: service.assign_unit(db, press["incident"], press["unit"], _actor()),
+                       ("Unit ditugaskan.", "Unit assigned."), thresholds)
+    elif kind == "dispatch-ustatus":
+        result = acted(lambda: service.set_unit_status(db, press["unit"], press["status"], _actor()),
+                       ("Status unit diubah.", "Unit status changed."), thresholds)
+    else:  # dispatch-unassign
+        result = acted(lambda: service.unassign(db, press["incident"], press["unit"], _actor()),
+                       ("Unit dilepas dari insiden.", "Unit taken off the incident."), thresholds)
+    msg, version, *board = result
+    return msg, version, *keep, *board
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
-      Output("dispatch-ver-events", "data", allow_duplicate=True),
-      Input({"type": "dispatch-propose-closure", "incident": ALL}, "n_clicks"),
-      roles=ROLES, prevent_initial_call=True)
-def propose_closure(clicks: list[int | None]) -> tuple[Any, Any]:
-    """Turn a flood or landslide ticket into a proposed road closure around its place (audited)."""
-    trig = _clicked()
-    return _run_action(lambda: corrections_service.propose_closure_from_incident(
-        get_db(), int(trig["incident"]), _actor()),
-        ("Penutupan jalan diusulkan; admin mengaktifkannya di halaman Jaringan jalan.",
-         "Road closure proposed; an admin activates it on the Road network page."))
-
-
-@wire(Output("dispatch-action-msg", "children"), Output("dispatch-ver-events", "data", allow_duplicate=True),
-      Input({"type": "dispatch-assign", "unit": ALL, "incident": ALL}, "n_clicks"),
-      roles=ROLES, prevent_initial_call=True)
-def assign_one(clicks: list[int | None]) -> tuple[Any, Any]:
-    trig = _clicked()
-    return _run_action(lambda: service.assign_unit(get_db(), int(trig["incident"]), int(trig["unit"]), _actor()),
-                       ("Unit ditugaskan.", "Unit assigned."))
-
-
-@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
-      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True), *BOARD_OUTPUTS,
       Input("dispatch-assign-plan", "n_clicks"), State("dispatch-selected", "data"),
+      State("dispatch-thresholds", "data"),
       roles=ROLES, prevent_initial_call=True, running=[(Output("dispatch-assign-plan", "disabled"), True, False)])
-def assign_plan(clicks: int, selected: int | None) -> tuple[Any, Any]:
+def assign_plan(clicks: int, selected: int | None, thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
     if not clicks or not selected:
         raise PreventUpdate
-    return _run_action(lambda: service.assign_plan(get_db(), get_resources(), int(selected), _actor()),
-                       ("Rencana respons ditugaskan.", "Response plan assigned."))
+    return acted(lambda: service.assign_plan(get_db(), get_resources(), int(selected), _actor()),
+                 ("Rencana respons ditugaskan.", "Response plan assigned."), thresholds)
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
       Output("dispatch-ver-events", "data", allow_duplicate=True),
-      Input({"type": "dispatch-ustatus", "unit": ALL, "status": ALL, "incident": ALL}, "n_clicks"),
-      roles=ROLES, prevent_initial_call=True)
-def assignment_status(clicks: list[int | None]) -> tuple[Any, Any]:
-    trig = _clicked()
-    return _run_action(lambda: service.set_unit_status(get_db(), int(trig["unit"]), trig["status"], _actor()),
-                       ("Status unit diubah.", "Unit status changed."))
-
-
-@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
-      Output("dispatch-ver-events", "data", allow_duplicate=True),
-      Input({"type": "dispatch-unassign", "unit": ALL, "incident": ALL}, "n_clicks"),
-      roles=ROLES, prevent_initial_call=True)
-def unassign(clicks: list[int | None]) -> tuple[Any, Any]:
-    trig = _clicked()
-    return _run_action(lambda: service.unassign(get_db(), int(trig["incident"]), int(trig["unit"]), _actor()),
-                       ("Unit dilepas dari insiden.", "Unit taken off the incident."))
-
-
-@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
-      Output("dispatch-ver-events", "data", allow_duplicate=True),
-      Output("dispatch-close-confirm", "children", allow_duplicate=True),
+      Output("dispatch-close-confirm", "children", allow_duplicate=True), *BOARD_OUTPUTS,
       Input("dispatch-close", "n_clicks"), State("dispatch-selected", "data"), State("dispatch-outcome", "value"),
-      roles=ROLES, prevent_initial_call=True)
-def close(clicks: int, selected: int | None, outcome: str | None) -> tuple[Any, Any, Any]:
+      State("dispatch-thresholds", "data"), roles=ROLES, prevent_initial_call=True)
+def close(clicks: int, selected: int | None, outcome: str | None,
+          thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """Close at once when no unit is active on it; otherwise ask first, naming the active units."""
     if not clicks or not selected:
         raise PreventUpdate
@@ -271,28 +341,14 @@ def close(clicks: int, selected: int | None, outcome: str | None) -> tuple[Any, 
     try:
         detail = service.get_incident(get_db(), int(selected))
     except EXPECTED as exc:
-        return views.error_message(exc, lang), no_update, []
+        return views.error_message(exc, lang), no_update, [], *NO_BOARD
     active = [a for a in detail.assignments if a.active]
     if active:
-        return no_update, no_update, panel_views.close_confirm(int(selected), active, outcome or "resolved", lang)
-    msg, version = _run_action(lambda: service.close_incident(get_db(), int(selected), outcome, _actor()),
-                               ("Insiden ditutup.", "Incident closed."))
-    return msg, version, []
-
-
-@wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
-      Output("dispatch-ver-events", "data", allow_duplicate=True),
-      Output("dispatch-close-confirm", "children", allow_duplicate=True),
-      Input({"type": "dispatch-close-yes", "incident": ALL}, "n_clicks"),
-      Input({"type": "dispatch-close-no", "incident": ALL}, "n_clicks"), State("dispatch-outcome", "value"),
-      roles=ROLES, prevent_initial_call=True)
-def close_confirmed(_yes: list[int | None], _no: list[int | None], outcome: str | None) -> tuple[Any, Any, Any]:
-    trig = _clicked()
-    if trig["type"] == "dispatch-close-no":
-        return no_update, no_update, []
-    msg, version = _run_action(lambda: service.close_incident(get_db(), int(trig["incident"]), outcome, _actor()),
-                               ("Insiden ditutup; unit dibebaskan.", "Incident closed; units cleared."))
-    return msg, version, []
+        return (no_update, no_update, panel_views.close_confirm(int(selected), active, outcome or "resolved", lang),
+                *NO_BOARD)
+    msg, version, *board = acted(lambda: service.close_incident(get_db(), int(selected), outcome, _actor()),
+                                 ("Insiden ditutup.", "Incident closed."), thresholds)
+    return msg, version, [], *board
 
 
 @wire(Output("dispatch-unit-label", "children"),
@@ -315,19 +371,19 @@ def show_unit(unit_id: int | None, _version: str | None) -> tuple[Any, ...]:
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
-      Output("dispatch-ver-events", "data", allow_duplicate=True),
+      Output("dispatch-ver-events", "data", allow_duplicate=True), *BOARD_OUTPUTS,
       [Input(f"dispatch-unit-status-{s}", "n_clicks") for s in BOARD_STATUSES], State("dispatch-unit", "data"),
-      roles=ROLES, prevent_initial_call=True)
-def board_status(*args: Any) -> tuple[Any, Any]:
+      State("dispatch-thresholds", "data"), roles=ROLES, prevent_initial_call=True)
+def board_status(*args: Any) -> tuple[Any, ...]:
     """A status button under the unit board, for the unit selected on the board."""
-    *clicks, unit_id = args
+    *clicks, unit_id, thresholds = args
     trig = ctx.triggered_id
     if not trig or not any(clicks):
         raise PreventUpdate
     if not unit_id:
         lang = current_lang()
         text = tr("Pilih unit di papan dulu.", "Select a unit on the board first.", lang)
-        return views.message(text, False), no_update
+        return views.message(text, False), no_update, *NO_BOARD
     status = str(trig).removeprefix("dispatch-unit-status-")
-    return _run_action(lambda: service.set_unit_status(get_db(), int(unit_id), status, _actor()),
-                       ("Status unit diubah.", "Unit status changed."))
+    return acted(lambda: service.set_unit_status(get_db(), int(unit_id), status, _actor()),
+                 ("Status unit diubah.", "Unit status changed."), thresholds)

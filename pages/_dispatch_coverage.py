@@ -10,8 +10,6 @@ click, or dismissed with a reason; both go through the service and are audited.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,7 +21,7 @@ from i18n import fmt_duration, fmt_num, fmt_pct, fmt_wita, tr
 from incidents import labels
 from incidents.model import Actor
 from layers.network_traces import CLOSURE_SLOTS
-from layers.traces import LIVE_SLOTS, escape
+from layers.traces import LIVE_SLOTS, escape, trace_digest
 from pages._wiring import wire
 from services import coverage as service, incidents as incident_service
 from web.context import current_user, get_db, get_resources
@@ -256,10 +254,6 @@ def coverage_traces(view: service.ConsoleView, lang: str) -> list[dict[str, Any]
     return [area_trace(view, "structural", lang), area_trace(view, "hole", lang), posts_trace(view, lang)]
 
 
-def digest(trace: Mapping[str, Any]) -> str:
-    return hashlib.sha1(json.dumps(trace, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def map_patch(traces: Sequence[Mapping[str, Any]], base: Mapping[str, Any] | None, drawn: Mapping[str, Any] | None,
               *, redraw: bool) -> tuple[Any, Any]:
     """A Patch that sets the coverage traces that changed since ``drawn`` (all of them after the
@@ -267,7 +261,7 @@ def map_patch(traces: Sequence[Mapping[str, Any]], base: Mapping[str, Any] | Non
     if not base or base.get("first") is None:
         return no_update, no_update
     where = [int(base["first"]), str(base.get("lang"))]
-    digests = [digest(t) for t in traces]
+    digests = [trace_digest(t) for t in traces]
     old = list((drawn or {}).get("digests") or []) if (drawn or {}).get("base") == where and not redraw else []
     changed = [k for k in range(len(traces)) if k >= len(old) or old[k] != digests[k]]
     if not changed:

@@ -205,14 +205,20 @@ def test_a_forged_callback_input_is_refused_not_a_500(app_env) -> None:
     login(client, "dispatcher1")
     client.get("/dispatch")
     key, spec = next((k, v) for k, v in app_env["app"].callback_map.items()
-                     if any("dispatch-propose-closure" in str(i.get("id")) for i in v["inputs"]))
+                     if any(i.get("id") == "dispatch-panel-action" for i in v["inputs"]))
     outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
                for part in key.strip(".").split("...")]
-    forged = {"id": {"type": "dispatch-propose-closure", "incident": "not-a-number"}, "property": "n_clicks"}
-    payload = {"output": key, "outputs": outputs, "inputs": [[{**forged, "value": 1}]],
-               "changedPropIds": ['{"incident":"not-a-number","type":"dispatch-propose-closure"}.n_clicks']}
-    resp = client.post("/_dash-update-component", json=payload, headers=SAME_ORIGIN)
-    assert resp.status_code == 204, resp.get_data(as_text=True)[:300]       # refused: no update
+    for forged in ({"id": {"type": "dispatch-propose-closure", "incident": "not-a-number"}, "n": 1},
+                   {"id": {"type": "dispatch-ustatus", "unit": 1, "incident": 2, "status": ["x"]}},
+                   {"id": {"type": "no-such-button", "incident": 1}}, {"id": "dispatch-close"}, "junk", None):
+        payload = {"output": key, "outputs": outputs,
+                   "inputs": [{"id": "dispatch-panel-action", "property": "data", "value": forged}],
+                   "state": [{"id": "dispatch-draft", "property": "data", "value": None},
+                             {"id": "dispatch-outcome", "property": "value", "value": None},
+                             {"id": "dispatch-thresholds", "property": "data", "value": None}],
+                   "changedPropIds": ["dispatch-panel-action.data"]}
+        resp = client.post("/_dash-update-component", json=payload, headers=SAME_ORIGIN)
+        assert resp.status_code == 204, (forged, resp.get_data(as_text=True)[:300])   # refused: no update
     unknown = dict(payload, output="..no-such-output.children..")
     assert client.post("/_dash-update-component", json=unknown, headers=SAME_ORIGIN).status_code == 400
     assert spec["inputs"]

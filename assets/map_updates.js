@@ -1,0 +1,76 @@
+/* Cheap updates of plotly MapLibre maps (the dispatch console's live map above all).
+ *
+ * On every figure change plotly hands each map trace its data again: every trace's GeoJSON source
+ * is re-sent to MapLibre's worker and re-tiled, even when only one slot changed, and dcc.Graph queues
+ * the next figure until the map has settled. Without a GPU (software WebGL) each repaint of the map
+ * blocks the page for 50–150 ms, so a console with ~40 traces spent most of its time repainting
+ * what had not changed. This script:
+ *
+ *  - skips a trace's update when plotly gives it the very same input object as last time (dash keeps
+ *    the objects of slots a server Patch did not touch) and its source and placement are unchanged;
+ *  - turns off MapLibre's label fade (each fade is a run of repaints, 300 ms by default).
+ *
+ * It looks for plotly maps every 400 ms and installs itself once per map and trace kind
+ * (data-map-updates="1" on the graph's element once done).
+ */
+(function () {
+    var SCAN_MS = 400;
+
+    function sourceIds(obj) {
+        if (obj.sourceIds) { return Object.keys(obj.sourceIds).map(function (k) { return obj.sourceIds[k]; }); }
+        return obj.sourceId ? [obj.sourceId] : [];
+    }
+
+    function unchanged(obj, trace) {
+        var sub = obj.subplot;
+        var map = sub && sub.map;
+        if (!map || !trace || !trace._input || trace._input !== obj.__k112Input) { return false; }
+        if (trace.visible !== obj.__k112Visible) { return false; }
+        if (sub.belowLookup && sub.belowLookup["trace-" + obj.uid] !== obj.__k112Below) { return false; }
+        var ids = sourceIds(obj);
+        if (!ids.length) { return false; }
+        for (var i = 0; i < ids.length; i++) { if (!map.getSource(ids[i])) { return false; } }  // style reloaded
+        return true;
+    }
+
+    function wrap(proto) {
+        if (!proto || proto.__k112Wrapped || typeof proto.update !== "function") { return; }
+        proto.__k112Wrapped = true;
+        var update = proto.update;
+        proto.update = function (calcTrace) {
+            var trace = calcTrace && calcTrace[0] && calcTrace[0].trace;
+            if (unchanged(this, trace)) {
+                trace._glTrace = this;  // what plotly's own update ends with
+                return;
+            }
+            var out = update.apply(this, arguments);
+            var sub = this.subplot;
+            this.__k112Input = trace && trace._input;
+            this.__k112Visible = trace && trace.visible;
+            this.__k112Below = sub && sub.belowLookup ? sub.belowLookup["trace-" + this.uid] : undefined;
+            return out;
+        };
+    }
+
+    function install(gd) {
+        var sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+        var map = sub && sub.map;
+        if (!map || !sub.traceHash) { return; }
+        if (!map.__k112Updates) {
+            map.__k112Updates = true;
+            map._fadeDuration = 0;
+        }
+        Object.keys(sub.traceHash).forEach(function (uid) { wrap(Object.getPrototypeOf(sub.traceHash[uid])); });
+        var root = gd.closest("[id]") || gd;
+        if (root.getAttribute("data-map-updates") !== "1") { root.setAttribute("data-map-updates", "1"); }
+    }
+
+    function scan() {
+        var graphs = document.querySelectorAll(".js-plotly-plot");
+        for (var i = 0; i < graphs.length; i++) {
+            try { install(graphs[i]); } catch (err) { /* a map being rebuilt: next scan */ }
+        }
+    }
+
+    setInterval(scan, SCAN_MS);
+})();
