@@ -319,15 +319,15 @@ def _refresh_callbacks(port: int, incident_id: int) -> dict[str, Any]:
         raise RuntimeError(f"/dispatch answered {status}")
     board = _callback_payload([("dispatch-queue", "rowData"), ("dispatch-units", "rowData"),
                                ("dispatch-summary", "children"), ("dispatch-board-ver", "data")],
-                              [("dispatch-ver-events", "data", "bench")], "dispatch-ver-events.data")
-    board["state"] = [{"id": "dispatch-thresholds", "property": "data", "value": None},
-                      {"id": "dispatch-board-ver", "property": "data", "value": None}]
+                              [("dispatch-need-board", "data", "bench")], "dispatch-need-board.data")
+    board["state"] = [{"id": "dispatch-thresholds", "property": "data", "value": None}]
     detail = _callback_payload([("dispatch-detail", "children"), ("dispatch-rec", "data"),
                                 ("dispatch-actions", "style"), ("dispatch-close-bar", "style"),
                                 ("dispatch-routing-model", "children"), ("dispatch-plan-summary", "children"),
-                                ("dispatch-close-confirm", "children")],
-                               [("dispatch-selected", "data", incident_id), ("dispatch-ver-events", "data", "bench")],
-                               "dispatch-ver-events.data")
+                                ("dispatch-detail-ver", "data"), ("dispatch-close-confirm", "children")],
+                               [("dispatch-need-detail", "data",
+                                 {"selected": incident_id, "version": "bench", "reselect": True})],
+                               "dispatch-need-detail.data")
     detail["state"] = [{"id": "dispatch-rec", "property": "data", "value": None}]
     results: dict[str, Any] = {}
     rec_store = None

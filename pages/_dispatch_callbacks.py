@@ -77,13 +77,11 @@ def board_values(thresholds: Mapping[str, Any] | None, lang: str) -> tuple[Any, 
 
 @wire(Output("dispatch-queue", "rowData"), Output("dispatch-units", "rowData"), Output("dispatch-summary", "children"),
       Output("dispatch-board-ver", "data"),
-      Input("dispatch-ver-events", "data"), State("dispatch-thresholds", "data"), State("dispatch-board-ver", "data"),
-      roles=ROLES)
-def refresh_board(version: str | None, thresholds: Mapping[str, Any] | None, shown: str | None) -> tuple[Any, ...]:
-    """Worklist and unit board for the events version; nothing to do when an action of this console
-    already drew the board for that version (it answers with the board, see :func:`acted`)."""
-    if version is not None and version == shown:
-        raise PreventUpdate
+      Input("dispatch-need-board", "data"), State("dispatch-thresholds", "data"), roles=ROLES,
+      prevent_initial_call=True)
+def refresh_board(version: str | None, thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """Worklist and unit board for the events version. Asked for by the clientside gate
+    (assets/refresh_gate.js) only when no action of this console drew them for that version already."""
     return (*board_values(thresholds, current_lang()), version)
 
 
@@ -109,29 +107,57 @@ def routes_for(panel: Any) -> list[dict[str, Any]]:
     return picked[:RECOMMENDED_ROUTES]
 
 
-@wire(Output("dispatch-detail", "children"), Output("dispatch-rec", "data"), Output("dispatch-actions", "style"),
-      Output("dispatch-close-bar", "style"), Output("dispatch-routing-model", "children"),
-      Output("dispatch-plan-summary", "children"), Output("dispatch-close-confirm", "children"),
-      Input("dispatch-selected", "data"), Input("dispatch-ver-events", "data"), State("dispatch-rec", "data"),
-      roles=ROLES)
-def refresh_detail(selected: int | None, _version: str | None, on_map: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    """The selected incident's panel; its place and routes go to the map (``dispatch-rec``, left alone
-    when the map already shows them: the map is not redrawn for nothing)."""
-    lang = current_lang()
-    confirm: Any = [] if ctx.triggered_id in (None, "dispatch-selected") else no_update
+def detail_values(selected: int | None, on_map: Mapping[str, Any] | None, lang: str) -> tuple[Any, ...]:
+    """(panel, map store, actions style, close bar style, routing model, plan summary) of the selected
+    incident; the map store is ``no_update`` when ``on_map`` already shows its place and routes."""
     if not selected:
-        return views.no_incident(lang), None, HIDDEN, HIDDEN, "", "", confirm
+        return views.no_incident(lang), None, HIDDEN, HIDDEN, "", ""
     try:
         panel = service.incident_panel(get_db(), get_resources(), int(selected))
     except EXPECTED as exc:
-        return views.error_message(exc, lang), None, HIDDEN, HIDDEN, "", "", confirm
+        return views.error_message(exc, lang), None, HIDDEN, HIDDEN, "", ""
     inc, rec = panel.detail.incident, panel.recommendation
     drawn: Any = {"incident_id": inc.id, "lon": inc.lon, "lat": inc.lat, "routes": routes_for(panel)}
     shown = SHOWN if inc.status == "open" else HIDDEN
     model = views.routing_label(rec.get("routing") if rec else None, lang)
     if on_map == drawn:
         drawn = no_update
-    return (panel_views.detail(panel, lang), drawn, shown, shown, model, panel_views.plan_summary(rec, lang), confirm)
+    return panel_views.detail(panel, lang), drawn, shown, shown, model, panel_views.plan_summary(rec, lang)
+
+
+@wire(Output("dispatch-detail", "children"), Output("dispatch-rec", "data"), Output("dispatch-actions", "style"),
+      Output("dispatch-close-bar", "style"), Output("dispatch-routing-model", "children"),
+      Output("dispatch-plan-summary", "children"), Output("dispatch-detail-ver", "data"),
+      Output("dispatch-close-confirm", "children"),
+      Input("dispatch-need-detail", "data"), State("dispatch-rec", "data"), roles=ROLES, prevent_initial_call=True)
+def refresh_detail(need: Mapping[str, Any] | None, on_map: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """The selected incident's panel; its place and routes go to the map (``dispatch-rec``, left alone
+    when the map already shows them: the map is not redrawn for nothing). Asked for by the clientside
+    gate (assets/refresh_gate.js) when the selection or the version differs from what is drawn."""
+    if not isinstance(need, Mapping):
+        raise PreventUpdate
+    selected, version = need.get("selected"), need.get("version")
+    if selected is not None and (isinstance(selected, bool) or not isinstance(selected, int)):
+        raise PreventUpdate
+    confirm: Any = [] if need.get("reselect") else no_update
+    return (*detail_values(selected, on_map, current_lang()), [selected, version], confirm)
+
+
+#: Where an action or a new call draws the incident panel at once (refresh_detail would follow the
+#: version or selection change one round trip later); the last one says for which (incident, version).
+DETAIL_OUTPUTS = (Output("dispatch-detail", "children", allow_duplicate=True),
+                  Output("dispatch-rec", "data", allow_duplicate=True),
+                  Output("dispatch-actions", "style", allow_duplicate=True),
+                  Output("dispatch-close-bar", "style", allow_duplicate=True),
+                  Output("dispatch-routing-model", "children", allow_duplicate=True),
+                  Output("dispatch-plan-summary", "children", allow_duplicate=True),
+                  Output("dispatch-detail-ver", "data", allow_duplicate=True))
+NO_DETAIL = (no_update,) * len(DETAIL_OUTPUTS)
+
+
+def panel_now(selected: int | None, version: str, lang: str) -> tuple[Any, ...]:
+    """The :data:`DETAIL_OUTPUTS` values for ``selected`` as of ``version``."""
+    return (*detail_values(selected, None, lang), [selected, version])
 
 
 DISPATCH_LEGEND = {"visible": False}
@@ -211,14 +237,16 @@ def _run_action(action: Callable[[], Any], ok_text: tuple[str, str]) -> tuple[An
     return views.message(tr(*ok_text, lang), True), service.version(get_db())[0]
 
 
-def acted(action: Callable[[], Any], ok_text: tuple[str, str], thresholds: Mapping[str, Any] | None
-          ) -> tuple[Any, ...]:
-    """Run one service action; (message, new events version, *board) — the board drawn for that
-    version in the same answer, or left alone when the action was refused."""
+def acted(action: Callable[[], Any], ok_text: tuple[str, str], thresholds: Mapping[str, Any] | None,
+          selected: int | None) -> tuple[Any, ...]:
+    """Run one service action; (message, new events version, *board, *panel) — the board and the
+    selected incident's panel drawn for that version in the same answer (one round trip for the
+    dispatcher), or left alone when the action was refused."""
     msg, version = _run_action(action, ok_text)
     if version is no_update:
-        return msg, no_update, *NO_BOARD
-    return msg, version, *board_values(thresholds, current_lang()), version
+        return msg, no_update, *NO_BOARD, *NO_DETAIL
+    lang = current_lang()
+    return msg, version, *board_values(thresholds, lang), version, *panel_now(selected, version, lang)
 
 
 def _clicked() -> Any:
@@ -267,56 +295,62 @@ def panel_press(action: Any) -> dict[str, Any]:
     return out
 
 
+#: What every action of the console answers with besides its message and the new version.
+ACTION_OUTPUTS = (*BOARD_OUTPUTS, *DETAIL_OUTPUTS)
+NO_ACTION = NO_BOARD + NO_DETAIL
+
+
 @wire(Output("dispatch-action-msg", "children"),
       Output("dispatch-ver-events", "data", allow_duplicate=True),
       Output("dispatch-draft", "data", allow_duplicate=True),
       Output("dispatch-close-confirm", "children", allow_duplicate=True),
-      *BOARD_OUTPUTS,
+      *ACTION_OUTPUTS,
       Input("dispatch-panel-action", "data"), State("dispatch-draft", "data"), State("dispatch-outcome", "value"),
-      State("dispatch-thresholds", "data"), roles=ROLES, prevent_initial_call=True)
+      State("dispatch-thresholds", "data"), State("dispatch-selected", "data"), roles=ROLES, prevent_initial_call=True)
 def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | None,
-                 thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+                 thresholds: Mapping[str, Any] | None, selected: int | None) -> tuple[Any, ...]:
     """A button of the incident panel: assign a unit, its next status, unassign, confirm closing,
-    correct the location to the draft pin, propose a road closure. The board comes with the answer."""
+    correct the location to the draft pin, propose a road closure. Board and panel come with the answer."""
     press = panel_press(action)
     kind, lang, db = press["type"], current_lang(), get_db()
-    keep = (no_update, no_update)  # draft, close confirmation
     if kind == "dispatch-close-no":
-        return no_update, no_update, no_update, [], *NO_BOARD
+        return no_update, no_update, no_update, [], *NO_ACTION
+    if kind == "dispatch-move" and not draft:
+        return (views.message(tr("Taruh pin baru dulu (P, lalu klik peta, atau cari/ketik koordinat).",
+                                 "Place a new pin first (P, then click the map, or search/type coordinates).",
+                                 lang), False), no_update, no_update, no_update, *NO_ACTION)
+    draft_out: Any = no_update
+    confirm: Any = no_update
     if kind == "dispatch-close-yes":
-        msg, version, *board = acted(lambda: service.close_incident(db, press["incident"], outcome, _actor()),
-                                     ("Insiden ditutup; unit dibebaskan.", "Incident closed; units cleared."),
-                                     thresholds)
-        return msg, version, no_update, [], *board
-    if kind == "dispatch-move":
-        if not draft:
-            return (views.message(tr("Taruh pin baru dulu (P, lalu klik peta, atau cari/ketik koordinat).",
-                                     "Place a new pin first (P, then click the map, or search/type coordinates).",
-                                     lang), False), no_update, *keep, *NO_BOARD)
-        msg, version, *board = acted(lambda: service.move_incident(db, press["incident"], draft["lat"], draft["lon"],
-                                                                  _actor()),
-                                     ("Lokasi insiden dikoreksi; rekomendasi dihitung ulang.",
-                                      "Incident location corrected; recommendation recomputed."), thresholds)
-        return msg, version, (None if version is not no_update else no_update), no_update, *board
-    if kind == "dispatch-propose-closure":
+        confirm = []
+        result = acted(lambda: service.close_incident(db, press["incident"], outcome, _actor()),
+                       ("Insiden ditutup; unit dibebaskan.", "Incident closed; units cleared."), thresholds, selected)
+    elif kind == "dispatch-move":
+        assert draft is not None
+        result = acted(lambda: service.move_incident(db, press["incident"], draft["lat"], draft["lon"], _actor()),
+                       ("Lokasi insiden dikoreksi; rekomendasi dihitung ulang.",
+                        "Incident location corrected; recommendation recomputed."), thresholds, selected)
+        draft_out = None if result[1] is not no_update else no_update   # the pin is used up
+    elif kind == "dispatch-propose-closure":
         result = acted(lambda: corrections_service.propose_closure_from_incident(db, press["incident"], _actor()),
                        ("Penutupan jalan diusulkan; admin mengaktifkannya di halaman Jaringan jalan.",
-                        "Road closure proposed; an admin activates it on the Road network page."), thresholds)
+                        "Road closure proposed; an admin activates it on the Road network page."), thresholds,
+                       selected)
     elif kind == "dispatch-assign":
         result = acted(lambda: service.assign_unit(db, press["incident"], press["unit"], _actor()),
-                       ("Unit ditugaskan.", "Unit assigned."), thresholds)
+                       ("Unit ditugaskan.", "Unit assigned."), thresholds, selected)
     elif kind == "dispatch-ustatus":
         result = acted(lambda: service.set_unit_status(db, press["unit"], press["status"], _actor()),
-                       ("Status unit diubah.", "Unit status changed."), thresholds)
+                       ("Status unit diubah.", "Unit status changed."), thresholds, selected)
     else:  # dispatch-unassign
         result = acted(lambda: service.unassign(db, press["incident"], press["unit"], _actor()),
-                       ("Unit dilepas dari insiden.", "Unit taken off the incident."), thresholds)
-    msg, version, *board = result
-    return msg, version, *keep, *board
+                       ("Unit dilepas dari insiden.", "Unit taken off the incident."), thresholds, selected)
+    msg, version, *rest = result
+    return msg, version, draft_out, confirm, *rest
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
-      Output("dispatch-ver-events", "data", allow_duplicate=True), *BOARD_OUTPUTS,
+      Output("dispatch-ver-events", "data", allow_duplicate=True), *ACTION_OUTPUTS,
       Input("dispatch-assign-plan", "n_clicks"), State("dispatch-selected", "data"),
       State("dispatch-thresholds", "data"),
       roles=ROLES, prevent_initial_call=True, running=[(Output("dispatch-assign-plan", "disabled"), True, False)])
@@ -324,12 +358,12 @@ def assign_plan(clicks: int, selected: int | None, thresholds: Mapping[str, Any]
     if not clicks or not selected:
         raise PreventUpdate
     return acted(lambda: service.assign_plan(get_db(), get_resources(), int(selected), _actor()),
-                 ("Rencana respons ditugaskan.", "Response plan assigned."), thresholds)
+                 ("Rencana respons ditugaskan.", "Response plan assigned."), thresholds, selected)
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
       Output("dispatch-ver-events", "data", allow_duplicate=True),
-      Output("dispatch-close-confirm", "children", allow_duplicate=True), *BOARD_OUTPUTS,
+      Output("dispatch-close-confirm", "children", allow_duplicate=True), *ACTION_OUTPUTS,
       Input("dispatch-close", "n_clicks"), State("dispatch-selected", "data"), State("dispatch-outcome", "value"),
       State("dispatch-thresholds", "data"), roles=ROLES, prevent_initial_call=True)
 def close(clicks: int, selected: int | None, outcome: str | None,
@@ -341,22 +375,24 @@ def close(clicks: int, selected: int | None, outcome: str | None,
     try:
         detail = service.get_incident(get_db(), int(selected))
     except EXPECTED as exc:
-        return views.error_message(exc, lang), no_update, [], *NO_BOARD
+        return views.error_message(exc, lang), no_update, [], *NO_ACTION
     active = [a for a in detail.assignments if a.active]
     if active:
         return (no_update, no_update, panel_views.close_confirm(int(selected), active, outcome or "resolved", lang),
-                *NO_BOARD)
-    msg, version, *board = acted(lambda: service.close_incident(get_db(), int(selected), outcome, _actor()),
-                                 ("Insiden ditutup.", "Incident closed."), thresholds)
-    return msg, version, [], *board
+                *NO_ACTION)
+    msg, version, *rest = acted(lambda: service.close_incident(get_db(), int(selected), outcome, _actor()),
+                                ("Insiden ditutup.", "Incident closed."), thresholds, selected)
+    return msg, version, [], *rest
 
 
 @wire(Output("dispatch-unit-label", "children"),
       *[Output(f"dispatch-unit-status-{s}", "className") for s in BOARD_STATUSES],
-      Input("dispatch-unit", "data"), Input("dispatch-ver-events", "data"), roles=ROLES, prevent_initial_call=True)
-def show_unit(unit_id: int | None, _version: str | None) -> tuple[Any, ...]:
-    """The unit selected on the board; the statuses its type may take next are highlighted."""
-    if not unit_id:
+      Input("dispatch-need-unit", "data"), roles=ROLES, prevent_initial_call=True)
+def show_unit(need: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """The unit selected on the board; the statuses its type may take next are highlighted (asked for
+    by the clientside gate when a unit is selected and on every version change while it is)."""
+    unit_id = need.get("unit") if isinstance(need, Mapping) else None
+    if not unit_id or isinstance(unit_id, bool) or not isinstance(unit_id, int):
         raise PreventUpdate
     lang = current_lang()
     db = get_db()
@@ -371,19 +407,19 @@ def show_unit(unit_id: int | None, _version: str | None) -> tuple[Any, ...]:
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
-      Output("dispatch-ver-events", "data", allow_duplicate=True), *BOARD_OUTPUTS,
+      Output("dispatch-ver-events", "data", allow_duplicate=True), *ACTION_OUTPUTS,
       [Input(f"dispatch-unit-status-{s}", "n_clicks") for s in BOARD_STATUSES], State("dispatch-unit", "data"),
-      State("dispatch-thresholds", "data"), roles=ROLES, prevent_initial_call=True)
+      State("dispatch-thresholds", "data"), State("dispatch-selected", "data"), roles=ROLES, prevent_initial_call=True)
 def board_status(*args: Any) -> tuple[Any, ...]:
     """A status button under the unit board, for the unit selected on the board."""
-    *clicks, unit_id, thresholds = args
+    *clicks, unit_id, thresholds, selected = args
     trig = ctx.triggered_id
     if not trig or not any(clicks):
         raise PreventUpdate
     if not unit_id:
         lang = current_lang()
         text = tr("Pilih unit di papan dulu.", "Select a unit on the board first.", lang)
-        return views.message(text, False), no_update, *NO_BOARD
+        return views.message(text, False), no_update, *NO_ACTION
     status = str(trig).removeprefix("dispatch-unit-status-")
     return acted(lambda: service.set_unit_status(get_db(), int(unit_id), status, _actor()),
-                 ("Status unit diubah.", "Unit status changed."), thresholds)
+                 ("Status unit diubah.", "Unit status changed."), thresholds, selected)

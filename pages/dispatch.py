@@ -70,3 +70,13 @@ clientside_callback(ClientsideFunction(namespace="k112panel", function_name="act
                     *[Input({"type": kind, **dict.fromkeys(keys, ALL)}, "n_clicks")
                       for kind, keys in PANEL_BUTTONS.items()],
                     prevent_initial_call=True)
+# what needs the server after a change: only what this console's own action did not draw already
+clientside_callback(ClientsideFunction(namespace="k112gate", function_name="board"),
+                    Output("dispatch-need-board", "data"), Input("dispatch-ver-events", "data"),
+                    State("dispatch-board-ver", "data"))
+clientside_callback(ClientsideFunction(namespace="k112gate", function_name="detail"),
+                    Output("dispatch-need-detail", "data"), Input("dispatch-selected", "data"),
+                    Input("dispatch-ver-events", "data"), State("dispatch-detail-ver", "data"))
+clientside_callback(ClientsideFunction(namespace="k112gate", function_name="unit"),
+                    Output("dispatch-need-unit", "data"), Input("dispatch-unit", "data"),
+                    Input("dispatch-ver-events", "data"), prevent_initial_call=True)
