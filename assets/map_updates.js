@@ -8,13 +8,17 @@
  *
  *  - skips a trace's update when plotly gives it the very same input object as last time (dash keeps
  *    the objects of slots a server Patch did not touch) and its source and placement are unchanged;
- *  - turns off MapLibre's label fade (each fade is a run of repaints, 300 ms by default).
+ *  - turns off MapLibre's label fade (each fade is a run of repaints, 300 ms by default) and places
+ *    the labels in one frame (MapLibre spreads label placement over frames, 2 ms of work per frame,
+ *    which made every update a run of repaints).
  *
  * It looks for plotly maps every 400 ms and installs itself once per map and trace kind
  * (data-map-updates="1" on the graph's element once done).
  */
 (function () {
     var SCAN_MS = 400;
+    // how many trace updates were skipped / done (read by the browser tests)
+    var counts = window.__k112MapUpdates = window.__k112MapUpdates || { skipped: 0, updated: 0 };
 
     function sourceIds(obj) {
         if (obj.sourceIds) { return Object.keys(obj.sourceIds).map(function (k) { return obj.sourceIds[k]; }); }
@@ -41,14 +45,26 @@
             var trace = calcTrace && calcTrace[0] && calcTrace[0].trace;
             if (unchanged(this, trace)) {
                 trace._glTrace = this;  // what plotly's own update ends with
+                counts.skipped += 1;
                 return;
             }
+            counts.updated += 1;
             var out = update.apply(this, arguments);
             var sub = this.subplot;
             this.__k112Input = trace && trace._input;
             this.__k112Visible = trace && trace.visible;
             this.__k112Below = sub && sub.belowLookup ? sub.belowLookup["trace-" + this.uid] : undefined;
             return out;
+        };
+    }
+
+    function fullPlacement(style) {
+        var proto = style && Object.getPrototypeOf(style);
+        if (!proto || proto.__k112FullPlacement || typeof proto._updatePlacement !== "function") { return; }
+        proto.__k112FullPlacement = true;
+        var place = proto._updatePlacement;
+        proto._updatePlacement = function (transform, showCollisionBoxes, fadeDuration, crossSourceCollisions) {
+            return place.call(this, transform, showCollisionBoxes, fadeDuration, crossSourceCollisions, true);
         };
     }
 
@@ -60,6 +76,7 @@
             map.__k112Updates = true;
             map._fadeDuration = 0;
         }
+        fullPlacement(map.style);
         Object.keys(sub.traceHash).forEach(function (uid) { wrap(Object.getPrototypeOf(sub.traceHash[uid])); });
         var root = gd.closest("[id]") || gd;
         if (root.getAttribute("data-map-updates") !== "1") { root.setAttribute("data-map-updates", "1"); }

@@ -4,26 +4,65 @@
  * new events version ("dispatch-board-ver", "dispatch-detail-ver"). These clientside gates compare
  * the console's events version and selection with what is drawn and ask the server only for what
  * is missing — a change seen by the version poll, another incident selected — so an action costs
- * one request, not four.
+ * one request, not four. The gates also look every second (the poll's tick): a refresh that was
+ * under way when an action answered may arrive after it and draw an older panel or board; the next
+ * tick sees that what is drawn is not what is selected/current and asks again (≤ 1 s). Meanwhile the
+ * panel's buttons act on the incident the panel shows (pages/_dispatch_callbacks.shown_incident).
  *
  *   board(version, shown)                 → "dispatch-need-board": the version to draw
  *   detail(selected, version, shown)      → "dispatch-need-detail": {selected, version, reselect}
  *   unit(unit, version)                   → "dispatch-need-unit": {unit, version}, only with a unit
+ *   coverage(events, positions)           → "dispatch-need-coverage": {events, positions}, COVERAGE_DELAY_MS
+ *                                           after the last change (several changes → one recompute)
+ *
+ * The live coverage (holes, move-up) is recomputed a moment after the change, not in the same
+ * instant: the dispatcher's own answer (board, panel, routes) is drawn first.
  */
 (function () {
     var dc = window.dash_clientside = window.dash_clientside || {};
+    var COVERAGE_DELAY_MS = 300;
+    var coverageSeq = 0;
+    // On a tick alone, the same request is not asked again within ASK_AGAIN_MS (the tick would
+    // otherwise cancel a slow answer every second and ask anew, forever). A change of selection or
+    // version always asks.
+    var ASK_AGAIN_MS = 3000;
+    var asked = {};
+
+    function onlyTick() {
+        var t = (dc.callback_context && dc.callback_context.triggered) || [];
+        return t.length > 0 && t.every(function (x) { return String(x.prop_id).indexOf("dispatch-tick.") === 0; });
+    }
+
+    function again(kind, key) {
+        var now = Date.now(), last = asked[kind];
+        if (onlyTick() && last && last.key === key && now - last.at < ASK_AGAIN_MS) { return false; }
+        asked[kind] = { key: key, at: now };
+        return true;
+    }
 
     dc.k112gate = Object.assign(dc.k112gate || {}, {
-        board: function (version, shown) {
+        board: function (version, _tick, shown) {
             if (version !== undefined && version !== null && version === shown) { return dc.no_update; }
-            return version === undefined ? null : version;
+            version = version === undefined ? null : version;
+            return again("board", JSON.stringify(version)) ? version : dc.no_update;
         },
-        detail: function (selected, version, shown) {
+        detail: function (selected, version, _tick, shown) {
             selected = selected === undefined ? null : selected;
             version = version === undefined ? null : version;
             if (Array.isArray(shown) && shown[0] === selected && shown[1] === version) { return dc.no_update; }
             var reselect = !Array.isArray(shown) || shown[0] !== selected;
+            if (!again("detail", JSON.stringify([selected, version]))) { return dc.no_update; }
             return { selected: selected, version: version, reselect: reselect };
+        },
+        coverage: function (events, positions) {
+            var seq = ++coverageSeq;
+            return new Promise(function (resolve) {
+                setTimeout(function () {
+                    resolve(seq === coverageSeq ? { events: events === undefined ? null : events,
+                                                     positions: positions === undefined ? null : positions }
+                                                : dc.no_update);
+                }, COVERAGE_DELAY_MS);
+            });
         },
         unit: function (unit, version) {
             if (unit === undefined || unit === null) { return dc.no_update; }

@@ -77,11 +77,14 @@ def board_values(thresholds: Mapping[str, Any] | None, lang: str) -> tuple[Any, 
 
 @wire(Output("dispatch-queue", "rowData"), Output("dispatch-units", "rowData"), Output("dispatch-summary", "children"),
       Output("dispatch-board-ver", "data"),
-      Input("dispatch-need-board", "data"), State("dispatch-thresholds", "data"), roles=ROLES,
-      prevent_initial_call=True)
-def refresh_board(version: str | None, thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+      Input("dispatch-need-board", "data"), State("dispatch-thresholds", "data"), State("dispatch-board-ver", "data"),
+      roles=ROLES, prevent_initial_call=True)
+def refresh_board(version: str | None, thresholds: Mapping[str, Any] | None, shown: str | None) -> tuple[Any, ...]:
     """Worklist and unit board for the events version. Asked for by the clientside gate
-    (assets/refresh_gate.js) only when no action of this console drew them for that version already."""
+    (assets/refresh_gate.js) when no action of this console drew them for that version already; an
+    action's own answer asks too (so that an older refresh under way is dropped): nothing to do then."""
+    if version is not None and version == shown:
+        raise PreventUpdate
     return (*board_values(thresholds, current_lang()), version)
 
 
@@ -129,14 +132,18 @@ def detail_values(selected: int | None, on_map: Mapping[str, Any] | None, lang: 
       Output("dispatch-close-bar", "style"), Output("dispatch-routing-model", "children"),
       Output("dispatch-plan-summary", "children"), Output("dispatch-detail-ver", "data"),
       Output("dispatch-close-confirm", "children"),
-      Input("dispatch-need-detail", "data"), State("dispatch-rec", "data"), roles=ROLES, prevent_initial_call=True)
-def refresh_detail(need: Mapping[str, Any] | None, on_map: Mapping[str, Any] | None) -> tuple[Any, ...]:
+      Input("dispatch-need-detail", "data"), State("dispatch-rec", "data"), State("dispatch-detail-ver", "data"),
+      roles=ROLES, prevent_initial_call=True)
+def refresh_detail(need: Mapping[str, Any] | None, on_map: Mapping[str, Any] | None, shown: Any) -> tuple[Any, ...]:
     """The selected incident's panel; its place and routes go to the map (``dispatch-rec``, left alone
     when the map already shows them: the map is not redrawn for nothing). Asked for by the clientside
-    gate (assets/refresh_gate.js) when the selection or the version differs from what is drawn."""
+    gate (assets/refresh_gate.js) when the selection or the version differs from what is drawn, and by
+    an action's own answer (which drew the panel already: nothing to do, see :func:`panel_now`)."""
     if not isinstance(need, Mapping):
         raise PreventUpdate
     selected, version = need.get("selected"), need.get("version")
+    if shown is not None and shown == [selected, version]:
+        raise PreventUpdate
     if selected is not None and (isinstance(selected, bool) or not isinstance(selected, int)):
         raise PreventUpdate
     confirm: Any = [] if need.get("reselect") else no_update
@@ -158,6 +165,14 @@ NO_DETAIL = (no_update,) * len(DETAIL_OUTPUTS)
 def panel_now(selected: int | None, version: str, lang: str) -> tuple[Any, ...]:
     """The :data:`DETAIL_OUTPUTS` values for ``selected`` as of ``version``."""
     return (*detail_values(selected, None, lang), [selected, version])
+
+
+def shown_incident(shown: Any) -> int | None:
+    """The incident whose panel is on screen (``dispatch-detail-ver``): what the panel's own buttons
+    act on, even in the moment before a newer selection's panel is drawn."""
+    if isinstance(shown, list | tuple) and shown and isinstance(shown[0], int) and not isinstance(shown[0], bool):
+        return int(shown[0])
+    return None
 
 
 DISPATCH_LEGEND = {"visible": False}
@@ -351,10 +366,12 @@ def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | No
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
       Output("dispatch-ver-events", "data", allow_duplicate=True), *ACTION_OUTPUTS,
-      Input("dispatch-assign-plan", "n_clicks"), State("dispatch-selected", "data"),
+      Input("dispatch-assign-plan", "n_clicks"), State("dispatch-detail-ver", "data"),
       State("dispatch-thresholds", "data"),
       roles=ROLES, prevent_initial_call=True, running=[(Output("dispatch-assign-plan", "disabled"), True, False)])
-def assign_plan(clicks: int, selected: int | None, thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+def assign_plan(clicks: int, shown: Any, thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """Assign the plan of the incident whose panel is shown (the button is in that panel)."""
+    selected = shown_incident(shown)
     if not clicks or not selected:
         raise PreventUpdate
     return acted(lambda: service.assign_plan(get_db(), get_resources(), int(selected), _actor()),
@@ -364,11 +381,13 @@ def assign_plan(clicks: int, selected: int | None, thresholds: Mapping[str, Any]
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
       Output("dispatch-ver-events", "data", allow_duplicate=True),
       Output("dispatch-close-confirm", "children", allow_duplicate=True), *ACTION_OUTPUTS,
-      Input("dispatch-close", "n_clicks"), State("dispatch-selected", "data"), State("dispatch-outcome", "value"),
+      Input("dispatch-close", "n_clicks"), State("dispatch-detail-ver", "data"), State("dispatch-outcome", "value"),
       State("dispatch-thresholds", "data"), roles=ROLES, prevent_initial_call=True)
-def close(clicks: int, selected: int | None, outcome: str | None,
+def close(clicks: int, shown: Any, outcome: str | None,
           thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    """Close at once when no unit is active on it; otherwise ask first, naming the active units."""
+    """Close the incident whose panel is shown at once when no unit is active on it; otherwise ask
+    first, naming the active units."""
+    selected = shown_incident(shown)
     if not clicks or not selected:
         raise PreventUpdate
     lang = current_lang()

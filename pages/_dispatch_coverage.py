@@ -1,7 +1,7 @@
 """The dispatch console's live coverage: a layer per unit type on the map, the holes and the move-up panel.
 
 :func:`panel` is placed in the console's side column (pages/_dispatch_layout.py); its callbacks
-(wired by pages/dispatch.py) recompute :func:`services.coverage.console` whenever the console's
+(wired by pages/dispatch.py) recompute :func:`services.coverage.console` a moment after the console's
 events or positions version changes, render the summary and the open proposals, and draw the
 uncovered land as two map traces appended after the console's live slots (a ``dash.Patch`` at
 ``first + LIVE_SLOTS``), so the rest of the map is never resent. A proposal is accepted in one
@@ -285,11 +285,11 @@ def rebuilt(base: Mapping[str, Any] | None) -> Any:
       Output({"type": "dispatch-moveup-body", "unit_type": ALL}, "children"),
       Output("dispatch-coverage-shown", "data"),
       Output("dispatch-map", "figure", allow_duplicate=True), Output("dispatch-coverage-drawn", "data"),
-      Input("dispatch-ver-events", "data"), Input("dispatch-ver-pos", "data"),
+      Input("dispatch-need-coverage", "data"),
       Input("dispatch-coverage-layers", "value"), Input("dispatch-coverage-redraw", "data"),
       State("dispatch-map-base", "data"), State("dispatch-coverage-drawn", "data"),
       roles=ROLES, prevent_initial_call=True)
-def refresh(_events: Any, _positions: Any, layers: list[str] | None, _redraw: Any,
+def refresh(_versions: Any, layers: list[str] | None, _redraw: Any,
             base: Mapping[str, Any] | None, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """Recompute the live coverage; the map gets the coverage traces that changed.
 

@@ -138,6 +138,7 @@ def _stores(selected: int | None, versions: tuple[str, str], thresholds: Mapping
         dcc.Store(id="dispatch-need-board"),
         dcc.Store(id="dispatch-need-detail"),
         dcc.Store(id="dispatch-need-unit"),
+        dcc.Store(id="dispatch-need-coverage"),
         dcc.Store(id="dispatch-panel-action"),
         dcc.Store(id="dispatch-placing", data=False),
         dcc.Store(id="dispatch-placing-hook"),

@@ -71,12 +71,17 @@ clientside_callback(ClientsideFunction(namespace="k112panel", function_name="act
                       for kind, keys in PANEL_BUTTONS.items()],
                     prevent_initial_call=True)
 # what needs the server after a change: only what this console's own action did not draw already
+# (checked again every second: an older answer that arrived after a newer one is drawn over within 1 s)
 clientside_callback(ClientsideFunction(namespace="k112gate", function_name="board"),
                     Output("dispatch-need-board", "data"), Input("dispatch-ver-events", "data"),
-                    State("dispatch-board-ver", "data"))
+                    Input("dispatch-tick", "n_intervals"), State("dispatch-board-ver", "data"))
 clientside_callback(ClientsideFunction(namespace="k112gate", function_name="detail"),
                     Output("dispatch-need-detail", "data"), Input("dispatch-selected", "data"),
-                    Input("dispatch-ver-events", "data"), State("dispatch-detail-ver", "data"))
+                    Input("dispatch-ver-events", "data"), Input("dispatch-tick", "n_intervals"),
+                    State("dispatch-detail-ver", "data"))
 clientside_callback(ClientsideFunction(namespace="k112gate", function_name="unit"),
                     Output("dispatch-need-unit", "data"), Input("dispatch-unit", "data"),
                     Input("dispatch-ver-events", "data"), prevent_initial_call=True)
+clientside_callback(ClientsideFunction(namespace="k112gate", function_name="coverage"),
+                    Output("dispatch-need-coverage", "data"), Input("dispatch-ver-events", "data"),
+                    Input("dispatch-ver-pos", "data"), prevent_initial_call=True)

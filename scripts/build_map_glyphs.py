@@ -8,6 +8,11 @@ stack plotly asks for by default, so that the app serves its own glyphs from ``/
 Ranges the font does not cover are written as empty (valid) files: a label with an unusual
 character then shows without it instead of failing the map's request.
 
+Trace text whose family is not one of MapLibre's known fonts (plotly's default ``textfont`` follows
+the page font) is asked for as the stack ``Open Sans Regular`` alone: ``assets/glyphs/Open Sans
+Regular`` is a link to the same files (committed), so those labels use the same glyphs instead of a
+404 and MapLibre's slow local fallback.
+
 Usage: ``python scripts/build_map_glyphs.py [--font /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf]``
 """
 
