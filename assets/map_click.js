@@ -52,8 +52,8 @@
                 map.on("move", function () { place(map, pin); });
             }
             pin.__k112LngLat = lngLat;
-            place(map, pin);
             pin.style.display = "block";
+            place(map, pin);
             clearTimeout(map.__k112PinTimer);
             map.__k112PinTimer = setTimeout(function () { pin.style.display = "none"; }, PIN_HOLD_MS);
             map.__k112PinAt = Date.now();
@@ -63,7 +63,8 @@
     function place(map, pin) {
         if (!pin.__k112LngLat) { return; }
         var p = map.project(pin.__k112LngLat);
-        pin.style.transform = "translate(" + Math.round(p.x) + "px," + Math.round(p.y) + "px)";
+        var half = (pin.offsetWidth || 18) / 2;   // centred on the point
+        pin.style.transform = "translate(" + Math.round(p.x - half) + "px," + Math.round(p.y - half) + "px)";
     }
 
     function send(target, lngLat) {

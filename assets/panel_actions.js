@@ -3,37 +3,37 @@
  * The incident panel is re-rendered on every change (status, assignment, timeline). Dash fires a
  * pattern-matching (ALL) callback whenever buttons matching it appear, with n_clicks 0, so six
  * server callbacks used to answer "nothing to do" on every render of the panel — requests that
- * queued in front of the ones the dispatcher waits for. This clientside function takes those
- * button inputs instead and writes only a real press, {id, n, t}, into the store
- * "dispatch-panel-action"; one server callback (panel_action) acts on it.
+ * queued in front of the ones the dispatcher waits for. No callback listens to those buttons now:
+ * this script sees the click itself (mouse, Enter or Space, or the "S" shortcut pressing the button)
+ * and writes the press, {id, n, t}, into the store "dispatch-panel-action"; one server callback
+ * (panel_action) checks it and acts.
  *
- * Wiring: clientside_callback(ClientsideFunction("k112panel", "action"),
- *         Output("dispatch-panel-action", "data"), Input({"type": ..., ...: ALL}, "n_clicks"), ...)
+ * The buttons are those whose pattern id "type" is one of PANEL_TYPES (the same list as
+ * pages/_dispatch_callbacks.PANEL_BUTTONS; a test compares them).
  */
 (function () {
-    var dc = window.dash_clientside = window.dash_clientside || {};
+    var PANEL_TYPES = ["dispatch-move", "dispatch-propose-closure", "dispatch-assign", "dispatch-ustatus",
+                       "dispatch-unassign", "dispatch-close-yes", "dispatch-close-no"];
+    var STORE = "dispatch-panel-action";
+    var presses = 0;
 
-    function pressed() {
-        var triggered = (dc.callback_context && dc.callback_context.triggered) || [];
-        for (var i = 0; i < triggered.length; i++) {
-            var t = triggered[i];
-            if (!t || !t.value || typeof t.prop_id !== "string") { continue; }
-            var at = t.prop_id.lastIndexOf(".n_clicks");
-            if (at <= 0) { continue; }
-            try {
-                var id = JSON.parse(t.prop_id.slice(0, at));
-                if (id && typeof id === "object" && typeof id.type === "string") {
-                    return { id: id, n: t.value, t: Date.now() };
-                }
-            } catch (err) { /* not a pattern id */ }
-        }
+    function pressOf(el) {
+        var button = el && el.closest ? el.closest("button[id^='{']") : null;
+        if (!button || button.disabled) { return null; }
+        try {
+            var id = JSON.parse(button.id);
+            if (id && typeof id === "object" && PANEL_TYPES.indexOf(id.type) >= 0) { return id; }
+        } catch (err) { /* not a pattern id */ }
         return null;
     }
 
-    dc.k112panel = Object.assign(dc.k112panel || {}, {
-        action: function () {
-            var press = pressed();
-            return press ? press : dc.no_update;
-        }
+    document.addEventListener("click", function (e) {
+        var id = pressOf(e.target);
+        var dc = window.dash_clientside;
+        if (!id || !dc || !dc.set_props) { return; }
+        presses += 1;
+        dc.set_props(STORE, { data: { id: id, n: presses, t: Date.now() } });
     });
+
+    window.k112PanelTypes = PANEL_TYPES;
 })();

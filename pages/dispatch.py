@@ -18,10 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import ALL, ClientsideFunction, Input, Output, State, clientside_callback
+from dash import ClientsideFunction, Input, Output, State, clientside_callback
 
 from pages import _dispatch_callbacks, _dispatch_calltaking, _dispatch_coverage, _dispatch_layout
-from pages._dispatch_callbacks import PANEL_BUTTONS
 from pages._dispatch_layout import ROLES
 from pages._wiring import register
 from services import incidents as service
@@ -64,12 +63,6 @@ clientside_callback(ClientsideFunction(namespace="k112console", function_name="n
                     Output("dispatch-selected", "data", allow_duplicate=True),
                     Output("dispatch-placing", "data", allow_duplicate=True),
                     Input("dispatch-new-call", "n_clicks"), prevent_initial_call=True)
-# the incident panel's buttons: only a real press reaches the server (assets/panel_actions.js)
-clientside_callback(ClientsideFunction(namespace="k112panel", function_name="action"),
-                    Output("dispatch-panel-action", "data"),
-                    *[Input({"type": kind, **dict.fromkeys(keys, ALL)}, "n_clicks")
-                      for kind, keys in PANEL_BUTTONS.items()],
-                    prevent_initial_call=True)
 # what needs the server after a change: only what this console's own action did not draw already
 # (checked again every second: an older answer that arrived after a newer one is drawn over within 1 s)
 clientside_callback(ClientsideFunction(namespace="k112gate", function_name="board"),

@@ -1,0 +1,141 @@
+"""Browser (Chromium, every external host blocked): how the dispatch console keeps up.
+
+What the latency work rests on, checked as behaviour (speed itself is measured by
+``bench/bench_browser.py``, never asserted here):
+
+* a map click in placement mode shows a pin over the map at once, before the server's checked pin;
+* the incident panel's buttons reach the server only when pressed — a re-rendered panel asks nothing;
+* an action answers with the board and the panel: the console asks the server for neither again;
+* a live map update redraws only the traces that changed (assets/map_updates.js);
+* an older panel drawn over a newer one (a late answer) is drawn again for the selected incident.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+import pytest
+
+from tests.conftest import LiveApp, login, wait_for_map
+
+pytestmark = pytest.mark.browser
+
+LAND = (-4.0100, 122.5300)        # Kel. Kambu, open land (lat, lon)
+
+
+@pytest.fixture(scope="module")
+def fleet(live_app: LiveApp, seed_fleet) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return seed_fleet(live_app.db)
+
+
+def api(live_app: LiveApp, method: str, path: str, body: dict | None = None) -> Any:
+    req = urllib.request.Request(live_app.base_url + path, data=json.dumps(body).encode() if body is not None else None,
+                                 method=method, headers={"Authorization": "Bearer live-test-token",
+                                                         "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def open_console(page, live_app: LiveApp, path: str = "/dispatch") -> None:  # type: ignore[no-untyped-def]
+    login(page, live_app.base_url, "dispatcher", next_path=path)
+    wait_for_map(page, "dispatch-map")
+    page.wait_for_selector("#dispatch-map[data-click-ready='1']")
+    page.wait_for_selector("#dispatch-map[data-map-updates='1']")
+
+
+class Callbacks:
+    """The outputs of every Dash callback request the page sends (``..a.b...c.d..`` keys)."""
+
+    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
+        self.sent: list[str] = []
+        page.on("request", self._seen)
+
+    def _seen(self, request) -> None:  # type: ignore[no-untyped-def]
+        if "_dash-update-component" in request.url and request.method == "POST":
+            try:
+                self.sent.append(str(json.loads(request.post_data or "{}").get("output", "")))
+            except ValueError:
+                self.sent.append("?")
+
+    def mark(self) -> int:
+        return len(self.sent)
+
+    def since(self, mark: int, needle: str) -> list[str]:
+        return [o for o in self.sent[mark:] if needle in o]
+
+
+def test_a_click_in_placement_mode_shows_the_pin_at_once(
+        live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+    open_console(page, live_app)
+    page.click("#dispatch-place-mode")
+    page.wait_for_selector("#dispatch-map[data-placing='1']")
+    x, y = page.evaluate("""([lon, lat]) => { const gd = document.querySelector('#dispatch-map .js-plotly-plot');
+        const map = gd._fullLayout.map._subplot.map; const p = map.project([lon, lat]);
+        const r = map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""", [LAND[1], LAND[0]])
+    # the pin is drawn by the click handler itself: visible in the same task as the click
+    shown = page.evaluate("""([x, y]) => { const canvas = document.querySelector('#dispatch-map .maplibregl-canvas');
+        const init = {clientX: x, clientY: y, bubbles: true, button: 0};
+        canvas.dispatchEvent(new MouseEvent('mousedown', init)); canvas.dispatchEvent(new MouseEvent('mouseup', init));
+        canvas.dispatchEvent(new MouseEvent('click', init));
+        const pin = document.querySelector('#dispatch-map .k112-pending-pin');
+        if (!pin || pin.style.display !== 'block') { return null; }
+        const box = pin.getBoundingClientRect();
+        return [box.left + box.width / 2, box.top + box.height / 2]; }""", [x, y])
+    assert shown is not None, "no pin right after the click"
+    assert abs(shown[0] - x) <= 2 and abs(shown[1] - y) <= 2        # where the dispatcher clicked
+    page.wait_for_selector("#dispatch-draft-text:has-text('Kambu')")  # then the server's checked place
+
+
+def test_panel_buttons_ask_the_server_only_when_pressed_and_actions_answer_with_board_and_panel(
+        live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+    inc = api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9950, "lon": 122.5450, "type": "structure_fire"})
+    fe = fleet["FE-01"]
+    api(live_app, "POST", f"/api/v1/incidents/{inc['id']}/assignments", {"unit_id": fe})
+    calls = Callbacks(page)
+    open_console(page, live_app, f"/dispatch?incident={inc['id']}")
+    row = f"#dispatch-assignment-{fe}"
+    page.wait_for_selector(f"{row} button:has-text('Menuju lokasi')")
+    # the panel is drawn again when something changes elsewhere (another unit, from the API) …
+    other = api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9700, "lon": 122.5150, "type": "medical"})
+    before = calls.mark()
+    api(live_app, "POST", f"/api/v1/incidents/{other['id']}/assignments", {"unit_id": fleet["AMB-02"]})
+    page.wait_for_function("""(id) => { const api = window.dash_ag_grid && window.dash_ag_grid.getApi('dispatch-units');
+        const n = api && api.getRowNode(String(id)); return n && n.data && n.data.status === 'Ditugaskan'; }""",
+                           arg=fleet["AMB-02"])
+    page.wait_for_timeout(1500)
+    # … and its buttons (assign, status, unassign, move, closure) ask the server nothing
+    assert calls.since(before, "dispatch-action-msg") == []
+    assert calls.since(before, "dispatch-coverage-msg") == []     # nor the move-up buttons
+    # a press is one request, and its answer carries the board and the panel: neither is asked again
+    updates = page.evaluate("() => Object.assign({}, window.__k112MapUpdates)")
+    before = calls.mark()
+    page.click(f"{row} button:has-text('Menuju lokasi')")
+    page.wait_for_selector(f"{row} .dsp-ustatus-en_route")
+    page.wait_for_function("""(id) => { const api = window.dash_ag_grid && window.dash_ag_grid.getApi('dispatch-units');
+        const n = api && api.getRowNode(String(id)); return n && n.data && n.data.status === 'Menuju lokasi'; }""",
+                           arg=fe)
+    page.wait_for_timeout(1500)
+    assert len(calls.since(before, "dispatch-action-msg")) == 1
+    assert [o for o in calls.since(before, "dispatch-queue.rowData") if "@" not in o] == []   # refresh_board
+    assert [o for o in calls.since(before, "dispatch-detail.children") if "@" not in o] == []  # refresh_detail
+    # the map followed (the unit's colour, its route) by redrawing a few traces, not all of them
+    after = page.evaluate("() => Object.assign({}, window.__k112MapUpdates)")
+    redrawn, kept = after["updated"] - updates["updated"], after["skipped"] - updates["skipped"]
+    assert 0 < redrawn < 12 and kept > 2 * redrawn, (redrawn, kept)
+
+
+def test_an_older_panel_drawn_late_is_drawn_again_for_the_selected_incident(
+        live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+    inc = api(live_app, "POST", "/api/v1/incidents", {"lat": LAND[0], "lon": LAND[1], "type": "medical"})
+    open_console(page, live_app, f"/dispatch?incident={inc['id']}")
+    page.wait_for_selector(f"#dispatch-detail-title:has-text('#{inc['id']}')")
+    page.wait_for_timeout(3500)   # the gate asks again for the same panel at most every 3 s
+    calls = Callbacks(page)
+    mark = calls.mark()
+    # as if an answer for another incident, under way when this one was selected, arrived last
+    page.evaluate("() => window.dash_clientside.set_props('dispatch-detail-ver', {data: [-1, 'older']})")
+    page.wait_for_timeout(2500)   # the next tick sees that what is drawn is not what is selected
+    assert [o for o in calls.since(mark, "dispatch-detail.children") if "@" not in o], calls.sent[mark:]
+    page.wait_for_selector(f"#dispatch-detail-title:has-text('#{inc['id']}')")
