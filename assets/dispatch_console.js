@@ -138,7 +138,11 @@
         this.input.value = option ? option.label : "";
         this.input.removeAttribute("aria-invalid");
         this.close();
-        if (!quiet) { setProps("dispatch-type-value", { data: this.value }); }
+        if (!quiet) {
+            setProps("dispatch-type-value", { data: this.value });
+            // the type's default priority at once (the dispatcher may still change it)
+            if (option && option.priority) { setProps("dispatch-priority", { value: option.priority }); }
+        }
     };
 
     Picker.prototype.key = function (e) {

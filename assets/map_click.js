@@ -6,7 +6,9 @@
  *
  * Wiring: clientside_callback(ClientsideFunction("k112", "mapClick"), Output("X-hook", "data"),
  * Input("G", "figure")) listens on the dcc.Graph "G" and writes into the store "X" (the output's
- * id without "-hook"; the hook store itself is never written). The listener is installed again
+ * id without "-hook"; the hook store itself is never written). The input may also be "G-base"
+ * (a store the page writes only when it builds G's whole figure), so that live patches of the
+ * figure do not run this callback each time. The listener is installed again
  * when the figure changes (plotly may rebuild its map); once it listens the graph gets
  * data-click-ready="1".
  *   mapClick            every click on the map counts;
@@ -30,7 +32,10 @@
         if (target.slice(-5) !== "-hook") {
             throw new Error("k112 map click: the output store's id must end in '-hook', got " + target);
         }
-        return { graph: String(context.inputs_list[0].id), target: target.slice(0, -5) };
+        var graph = String(context.inputs_list[0].id);
+        // Input("G", "figure"), or Input("G-base", "data"): a store written only when G's figure is built
+        if (graph.slice(-5) === "-base") { graph = graph.slice(0, -5); }
+        return { graph: graph, target: target.slice(0, -5) };
     }
 
     var PIN_CLASS = "k112-pending-pin";

@@ -9,9 +9,11 @@
  * tick sees that what is drawn is not what is selected/current and asks again (≤ 1 s). Meanwhile the
  * panel's buttons act on the incident the panel shows (pages/_dispatch_callbacks.shown_incident).
  *
- *   board(version, shown)                 → "dispatch-need-board": the version to draw
- *   detail(selected, version, shown)      → "dispatch-need-detail": {selected, version, reselect}
- *   unit(unit, version)                   → "dispatch-need-unit": {unit, version}, only with a unit
+ *   boardPanelUnit(selected, version, tick, unit, board shown, panel shown)
+ *       → "dispatch-need-board": the version to draw, "dispatch-need-detail": {selected, version,
+ *         reselect}, "dispatch-need-unit": {unit, version} when a unit is selected on the board and it
+ *         or the version changed (one callback: each callback run costs the page a pass over every
+ *         component)
  *   coverage(events, positions)           → "dispatch-need-coverage": {events, positions}, COVERAGE_DELAY_MS
  *                                           after the last change (several changes → one recompute)
  *
@@ -53,6 +55,11 @@
             var reselect = !Array.isArray(shown) || shown[0] !== selected;
             if (!again("detail", JSON.stringify([selected, version]))) { return dc.no_update; }
             return { selected: selected, version: version, reselect: reselect };
+        },
+        boardPanelUnit: function (selected, version, tick, unit, boardShown, panelShown) {
+            var gate = dc.k112gate;
+            return [gate.board(version, tick, boardShown), gate.detail(selected, version, tick, panelShown),
+                    onlyTick() ? dc.no_update : gate.unit(unit, version)];
         },
         coverage: function (events, positions) {
             var seq = ++coverageSeq;

@@ -89,15 +89,6 @@ def html_error(text: str) -> Any:
     return views.message(text, False)
 
 
-@wire(Output("dispatch-priority", "value"), Input("dispatch-type-value", "data"), roles=ROLES,
-      prevent_initial_call=True)
-def default_priority(type_code: str | None) -> Any:
-    known = service.known_types(get_resources())
-    if type_code not in known:
-        raise PreventUpdate
-    return known[type_code]
-
-
 #: Outputs that a taken call resets (create and attach): the form, the draft, a new idempotency key.
 _RESET = (Output("dispatch-selected", "data", allow_duplicate=True),
           Output("dispatch-ver-events", "data", allow_duplicate=True),

@@ -47,15 +47,17 @@ def layout(incident: str | None = None, **_: Any) -> Any:
 register(_dispatch_callbacks)
 register(_dispatch_calltaking)
 register(_dispatch_coverage)
+# (hooked when the map is built — "dispatch-map-base" — not on every live patch of the figure: each
+# callback run costs the page a pass over all its components)
 clientside_callback(ClientsideFunction(namespace="k112", function_name="mapClickOffMarkers"),
-                    Output("dispatch-click-hook", "data"), Input("dispatch-map", "figure"))
+                    Output("dispatch-click-hook", "data"), Input("dispatch-map-base", "data"))
 clientside_callback(ClientsideFunction(namespace="k112console", function_name="selectedToUrl"),
                     Output("dispatch-url-hook", "data"), Input("dispatch-selected", "data"))
 clientside_callback(ClientsideFunction(namespace="k112console", function_name="syncType"),
                     Output("dispatch-type-hook", "data"), Input("dispatch-type-value", "data"))
 clientside_callback(ClientsideFunction(namespace="k112console", function_name="placing"),
                     Output("dispatch-placing-hook", "data"), Input("dispatch-placing", "data"),
-                    Input("dispatch-map", "figure"))
+                    Input("dispatch-map-base", "data"))
 clientside_callback(ClientsideFunction(namespace="k112console", function_name="togglePlacing"),
                     Output("dispatch-placing", "data"), Input("dispatch-place-mode", "n_clicks"),
                     State("dispatch-placing", "data"), prevent_initial_call=True)
@@ -65,16 +67,12 @@ clientside_callback(ClientsideFunction(namespace="k112console", function_name="n
                     Input("dispatch-new-call", "n_clicks"), prevent_initial_call=True)
 # what needs the server after a change: only what this console's own action did not draw already
 # (checked again every second: an older answer that arrived after a newer one is drawn over within 1 s)
-clientside_callback(ClientsideFunction(namespace="k112gate", function_name="board"),
-                    Output("dispatch-need-board", "data"), Input("dispatch-ver-events", "data"),
-                    Input("dispatch-tick", "n_intervals"), State("dispatch-board-ver", "data"))
-clientside_callback(ClientsideFunction(namespace="k112gate", function_name="detail"),
-                    Output("dispatch-need-detail", "data"), Input("dispatch-selected", "data"),
-                    Input("dispatch-ver-events", "data"), Input("dispatch-tick", "n_intervals"),
-                    State("dispatch-detail-ver", "data"))
-clientside_callback(ClientsideFunction(namespace="k112gate", function_name="unit"),
-                    Output("dispatch-need-unit", "data"), Input("dispatch-unit", "data"),
-                    Input("dispatch-ver-events", "data"), prevent_initial_call=True)
+clientside_callback(ClientsideFunction(namespace="k112gate", function_name="boardPanelUnit"),
+                    Output("dispatch-need-board", "data"), Output("dispatch-need-detail", "data"),
+                    Output("dispatch-need-unit", "data"),
+                    Input("dispatch-selected", "data"), Input("dispatch-ver-events", "data"),
+                    Input("dispatch-tick", "n_intervals"), Input("dispatch-unit", "data"),
+                    State("dispatch-board-ver", "data"), State("dispatch-detail-ver", "data"))
 clientside_callback(ClientsideFunction(namespace="k112gate", function_name="coverage"),
                     Output("dispatch-need-coverage", "data"), Input("dispatch-ver-events", "data"),
                     Input("dispatch-ver-pos", "data"), prevent_initial_call=True)
