@@ -7,15 +7,20 @@ Set-up as :mod:`bench.bench_dispatch` (scratch database with 200 units and 500 o
 ``gunicorn -w 2`` on loopback), then two logged-in consoles in Debian's Chromium with every
 external host blocked. Measured per round, from the browser:
 
-* map click → pin drawn (placement mode; the pin painted on the map at once), and → checked pin (the
-  server's draft trace with the place named, after the land rule);
-* create → recommendations drawn (until the new incident's panel with its plan table is shown and the
-  map shows it selected at the clicked point with a route ending near it; one check per frame);
+* map click → pin drawn (placement mode; the pin shown over the map, then one more frame painted), and
+  → checked pin (the server's draft trace with the place named, after the land rule);
+* create → recommendations drawn (until the new incident's panel with its plan table is shown and
+  plotly has finished drawing — its ``afterplot`` event, after MapLibre rendered the new sources — a
+  map with the incident selected at the clicked point and a route ending near it; one check per
+  frame; a duplicate prompt, when an open incident is near, is answered "create anyway" and counted);
 * status change → board updated (until the unit board row shows the new status);
 * a second console sees the change (from the moment the first console showed the new incident's
   number until the incident is in the second console's worklist).
 
-Targets: 300 ms, 800 ms, 500 ms and 2 s p95. Only loopback traffic; a fixed number of rounds.
+Targets: 300 ms, 800 ms, 500 ms and 2 s p95. Only loopback traffic; a fixed number of rounds, each
+on a point the placement rule accepts and the opening map shows; failed rounds are counted
+(``console_failed_rounds``). Chromium runs without GPU (``--disable-gpu``): every map repaint is
+software WebGL read back for the compositor — the slowest case a centre's PC would meet.
 """
 
 from __future__ import annotations

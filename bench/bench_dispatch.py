@@ -313,7 +313,8 @@ def _refresh_callbacks(port: int, incident_id: int) -> dict[str, Any]:
     from bench._common import percentiles_ms
 
     cookie = _login(port)
-    client = Client(port, headers={"Cookie": cookie})
+    # a browser sends its Origin with every state change; the app refuses requests without it (web/security.py)
+    client = Client(port, headers={"Cookie": cookie, "Origin": f"http://127.0.0.1:{port}"})
     status, _, _ = client.request("GET", "/dispatch")
     if status != 200:
         raise RuntimeError(f"/dispatch answered {status}")
