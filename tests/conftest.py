@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -479,6 +480,29 @@ def wait_for_map(page, graph_id: str) -> None:
                             && gd._fullLayout.map._subplot.map && gd._fullLayout.map._subplot.map.loaded(); }""",
         arg=graph_id)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def live_api(live_app: LiveApp, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the live app's HTTP API with the test token; the decoded JSON answer."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(live_app.base_url + path, data=data, method=method,
+                                 headers={"Authorization": "Bearer live-test-token",
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def open_dispatch(page, live_app: LiveApp, path: str = "/dispatch") -> None:  # type: ignore[no-untyped-def]
+    """Log in as the dispatcher and wait until the console's map takes clicks."""
+    login(page, live_app.base_url, "dispatcher", next_path=path)
+    wait_for_map(page, "dispatch-map")
+    page.wait_for_selector("#dispatch-map[data-click-ready='1']")
+
+
+@pytest.fixture(scope="module")
+def live_fleet(live_app: LiveApp, seed_fleet: Callable[..., dict[str, int]]) -> dict[str, int]:
+    """:data:`FLEET` in the module's live app: ``{callsign: unit id}``."""
+    return seed_fleet(live_app.db)
 
 
 @pytest.fixture(scope="session")

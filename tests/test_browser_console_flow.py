@@ -9,31 +9,16 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
-from typing import Any
 
 import pytest
 
-from tests.conftest import LiveApp, login, wait_for_map
+from tests.conftest import LiveApp, live_api, open_dispatch, wait_for_map
 
 pytestmark = pytest.mark.browser
 
 LAND = (-4.0100, 122.5300)        # Kel. Kambu, open land (lat, lon)
 OTHER_LAND = (-3.9669, 122.5120)  # Mandonga
 BAY = (-3.9750, 122.5600)         # Kendari Bay, ~700 m off the shore
-
-
-@pytest.fixture(scope="module")
-def fleet(live_app: LiveApp, seed_fleet) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return seed_fleet(live_app.db)
-
-
-def api(live_app: LiveApp, method: str, path: str, body: dict | None = None) -> Any:
-    req = urllib.request.Request(live_app.base_url + path, data=json.dumps(body).encode() if body is not None else None,
-                                 method=method, headers={"Authorization": "Bearer live-test-token",
-                                                         "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read())
 
 
 def incident_count(live_app: LiveApp) -> int:
@@ -43,9 +28,7 @@ def incident_count(live_app: LiveApp) -> int:
 
 
 def open_console(page, live_app: LiveApp, path: str = "/dispatch") -> None:  # type: ignore[no-untyped-def]
-    login(page, live_app.base_url, "dispatcher", next_path=path)
-    wait_for_map(page, "dispatch-map")
-    page.wait_for_selector("#dispatch-map[data-click-ready='1']")
+    open_dispatch(page, live_app, path)
     page.wait_for_selector("#dispatch-type")
 
 
@@ -67,7 +50,7 @@ def pick_type(page, text: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_offline_base_map_shows_new_incidents_routes_and_unit_moves(
-        live_app: LiveApp, fleet: dict[str, int], page, screenshot) -> None:  # type: ignore[no-untyped-def]
+        live_app: LiveApp, live_fleet: dict[str, int], page, screenshot) -> None:  # type: ignore[no-untyped-def]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     open_console(page, live_app)
@@ -77,26 +60,26 @@ def test_offline_base_map_shows_new_incidents_routes_and_unit_moves(
         ._fullLayout.map._subplot.map; return m.getStyle().layers.map(l => l.id); }""")
     assert {"k112-water", "k112-land", "k112-kecamatan-line", "k112-kecamatan-label"} <= set(style)
     # a new incident (from the API: no click on this page) appears on the map
-    inc = api(live_app, "POST", "/api/v1/incidents", {"lat": LAND[0], "lon": LAND[1], "type": "structure_fire"})
+    inc = live_api(live_app, "POST", "/api/v1/incidents", {"lat": LAND[0], "lon": LAND[1], "type": "structure_fire"})
     map_has(page, f"(t.customdata || []).some(c => c[0] === 'incident' && c[1] === {inc['id']})")
     # selected: its recommended routes are drawn
     page.click(f"#dispatch-queue .ag-row[row-id='{inc['id']}'] .ag-cell[col-id='type']")
     page.wait_for_selector(f"#dispatch-detail-title:has-text('#{inc['id']}')")
     map_has(page, "t.mode === 'lines' && (t.lon || []).length > 1")
     # a unit reports a position: it moves on the map
-    unit = fleet["POL-02"]
-    api(live_app, "POST", f"/api/v1/units/{unit}/position", {"lat": -3.9900, "lon": 122.5200})
+    unit = live_fleet["POL-02"]
+    live_api(live_app, "POST", f"/api/v1/units/{unit}/position", {"lat": -3.9900, "lon": 122.5200})
     map_has(page, f"""(t.customdata || []).some((c, i) => c[0] === 'unit' && c[1] === {unit}
                       && Math.abs(t.lat[i] + 3.99) < 1e-6)""", timeout=10_000)
     wait_for_map(page, "dispatch-map")
     screenshot(page, "console-offline-basemap")
     assert page.context.k112_blocked == []
     assert errors == []
-    api(live_app, "POST", f"/api/v1/incidents/{inc['id']}/close", {"outcome": "cancelled"})
+    live_api(live_app, "POST", f"/api/v1/incidents/{inc['id']}/close", {"outcome": "cancelled"})
 
 
 def test_triple_click_creates_one_incident_and_resets_the_form(
-        live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+        live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
     open_console(page, live_app)
     place(page, -4.0300, 122.5000)
     page.wait_for_selector("#dispatch-draft-text")
@@ -119,7 +102,7 @@ def test_triple_click_creates_one_incident_and_resets_the_form(
     assert incident_count(live_app) == before + 1
 
 
-def test_type_picker_works_from_the_keyboard(live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+def test_type_picker_works_from_the_keyboard(live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
     open_console(page, live_app)
     page.keyboard.press("t")                       # shortcut: focus the picker
     assert page.evaluate("() => document.activeElement.id") == "dispatch-type"
@@ -156,7 +139,7 @@ def test_type_picker_works_from_the_keyboard(live_app: LiveApp, fleet: dict[str,
 
 
 def test_bay_rule_did_you_mean_and_location_correction(
-        live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+        live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
     open_console(page, live_app)
     place(page, *BAY)
     page.wait_for_selector("#dispatch-draft-place .k112-error")
@@ -181,14 +164,14 @@ def test_bay_rule_did_you_mean_and_location_correction(
         cur.execute("SELECT data FROM events WHERE incident_id = %s AND kind = 'incident_updated'", (incident_id,))
         moved = cur.fetchone()["data"]
     assert moved["change"] == "location" and moved["to"]["kecamatan"] == "Mandonga"
-    api(live_app, "POST", f"/api/v1/incidents/{incident_id}/close", {"outcome": "cancelled"})
+    live_api(live_app, "POST", f"/api/v1/incidents/{incident_id}/close", {"outcome": "cancelled"})
 
 
 def test_status_buttons_follow_the_unit_type_and_close_asks_first(
-        live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
-    inc = api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9950, "lon": 122.5450, "type": "structure_fire"})
-    fe = fleet["FE-03"]
-    api(live_app, "POST", f"/api/v1/incidents/{inc['id']}/assignments", {"unit_id": fe})
+        live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+    inc = live_api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9950, "lon": 122.5450, "type": "structure_fire"})
+    fe = live_fleet["FE-03"]
+    live_api(live_app, "POST", f"/api/v1/incidents/{inc['id']}/assignments", {"unit_id": fe})
     open_console(page, live_app, f"/dispatch?incident={inc['id']}")   # selection restored from the URL
     row = f"#dispatch-assignment-{fe}"
     page.wait_for_selector(f"{row} button:has-text('Menuju lokasi')")
@@ -210,7 +193,7 @@ def test_status_buttons_follow_the_unit_type_and_close_asks_first(
     page.wait_for_selector("#dispatch-detail-status:has-text('ditutup')")
 
 
-def test_worklist_order_clocks_and_layouts(live_app: LiveApp, fleet: dict[str, int], page, screenshot) -> None:  # type: ignore[no-untyped-def]
+def test_worklist_order_clocks_and_layouts(live_app: LiveApp, live_fleet: dict[str, int], page, screenshot) -> None:  # type: ignore[no-untyped-def]
     with live_app.db.transaction() as cur:
         cur.execute("INSERT INTO app_settings (key, value) VALUES ('dispatch_wait_thresholds', %s)"
                     " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -220,15 +203,15 @@ def test_worklist_order_clocks_and_layouts(live_app: LiveApp, fleet: dict[str, i
     def at(minutes_ago: float) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - minutes_ago * 60))
 
-    p3_old = api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9800, "lon": 122.5000, "type": "fallen_tree",
+    p3_old = live_api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9800, "lon": 122.5000, "type": "fallen_tree",
                                                          "priority": 3, "call_received_at": at(30)})
-    p1_new = api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9820, "lon": 122.5050, "type": "medical",
+    p1_new = live_api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9820, "lon": 122.5050, "type": "medical",
                                                          "priority": 1, "call_received_at": at(1)})
-    p1_old = api(live_app, "POST", "/api/v1/incidents", {"lat": -4.0000, "lon": 122.5200, "type": "medical",
+    p1_old = live_api(live_app, "POST", "/api/v1/incidents", {"lat": -4.0000, "lon": 122.5200, "type": "medical",
                                                          "priority": 1, "call_received_at": at(6)})
-    served = api(live_app, "POST", "/api/v1/incidents", {"lat": -4.0050, "lon": 122.5250, "type": "medical",
+    served = live_api(live_app, "POST", "/api/v1/incidents", {"lat": -4.0050, "lon": 122.5250, "type": "medical",
                                                          "priority": 1, "call_received_at": at(20)})
-    api(live_app, "POST", f"/api/v1/incidents/{served['id']}/assignments", {"unit_id": fleet["AMB-03"]})
+    live_api(live_app, "POST", f"/api/v1/incidents/{served['id']}/assignments", {"unit_id": live_fleet["AMB-03"]})
     page.set_viewport_size({"width": 1280, "height": 720})
     open_console(page, live_app)
     ids = [p1_old["id"], p1_new["id"], p3_old["id"], served["id"]]
@@ -268,4 +251,4 @@ def test_worklist_order_clocks_and_layouts(live_app: LiveApp, fleet: dict[str, i
     wait_for_map(page, "dispatch-map")
     screenshot(page, "console-1920x1080")
     for inc in (p3_old, p1_new, p1_old, served):
-        api(live_app, "POST", f"/api/v1/incidents/{inc['id']}/close", {"outcome": "cancelled"})
+        live_api(live_app, "POST", f"/api/v1/incidents/{inc['id']}/close", {"outcome": "cancelled"})

@@ -13,35 +13,18 @@ What the latency work rests on, checked as behaviour (speed itself is measured b
 from __future__ import annotations
 
 import json
-import urllib.request
-from typing import Any
 
 import pytest
 
-from tests.conftest import LiveApp, login, wait_for_map
+from tests.conftest import LiveApp, live_api, open_dispatch
 
 pytestmark = pytest.mark.browser
 
 LAND = (-4.0100, 122.5300)        # Kel. Kambu, open land (lat, lon)
 
 
-@pytest.fixture(scope="module")
-def fleet(live_app: LiveApp, seed_fleet) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return seed_fleet(live_app.db)
-
-
-def api(live_app: LiveApp, method: str, path: str, body: dict | None = None) -> Any:
-    req = urllib.request.Request(live_app.base_url + path, data=json.dumps(body).encode() if body is not None else None,
-                                 method=method, headers={"Authorization": "Bearer live-test-token",
-                                                         "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read())
-
-
 def open_console(page, live_app: LiveApp, path: str = "/dispatch") -> None:  # type: ignore[no-untyped-def]
-    login(page, live_app.base_url, "dispatcher", next_path=path)
-    wait_for_map(page, "dispatch-map")
-    page.wait_for_selector("#dispatch-map[data-click-ready='1']")
+    open_dispatch(page, live_app, path)
     page.wait_for_selector("#dispatch-map[data-map-updates='1']")
 
 
@@ -67,7 +50,7 @@ class Callbacks:
 
 
 def test_a_click_in_placement_mode_shows_the_pin_at_once(
-        live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+        live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
     open_console(page, live_app)
     page.click("#dispatch-place-mode")
     page.wait_for_selector("#dispatch-map[data-placing='1']")
@@ -89,21 +72,21 @@ def test_a_click_in_placement_mode_shows_the_pin_at_once(
 
 
 def test_panel_buttons_ask_the_server_only_when_pressed_and_actions_answer_with_board_and_panel(
-        live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
-    inc = api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9950, "lon": 122.5450, "type": "structure_fire"})
-    fe = fleet["FE-01"]
-    api(live_app, "POST", f"/api/v1/incidents/{inc['id']}/assignments", {"unit_id": fe})
+        live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+    inc = live_api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9950, "lon": 122.5450, "type": "structure_fire"})
+    fe = live_fleet["FE-01"]
+    live_api(live_app, "POST", f"/api/v1/incidents/{inc['id']}/assignments", {"unit_id": fe})
     calls = Callbacks(page)
     open_console(page, live_app, f"/dispatch?incident={inc['id']}")
     row = f"#dispatch-assignment-{fe}"
     page.wait_for_selector(f"{row} button:has-text('Menuju lokasi')")
     # the panel is drawn again when something changes elsewhere (another unit, from the API) …
-    other = api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9700, "lon": 122.5150, "type": "medical"})
+    other = live_api(live_app, "POST", "/api/v1/incidents", {"lat": -3.9700, "lon": 122.5150, "type": "medical"})
     before = calls.mark()
-    api(live_app, "POST", f"/api/v1/incidents/{other['id']}/assignments", {"unit_id": fleet["AMB-02"]})
+    live_api(live_app, "POST", f"/api/v1/incidents/{other['id']}/assignments", {"unit_id": live_fleet["AMB-02"]})
     page.wait_for_function("""(id) => { const api = window.dash_ag_grid && window.dash_ag_grid.getApi('dispatch-units');
         const n = api && api.getRowNode(String(id)); return n && n.data && n.data.status === 'Ditugaskan'; }""",
-                           arg=fleet["AMB-02"])
+                           arg=live_fleet["AMB-02"])
     page.wait_for_timeout(1500)
     # … and its buttons (assign, status, unassign, move, closure) ask the server nothing
     assert calls.since(before, "dispatch-action-msg") == []
@@ -127,8 +110,8 @@ def test_panel_buttons_ask_the_server_only_when_pressed_and_actions_answer_with_
 
 
 def test_an_older_panel_drawn_late_is_drawn_again_for_the_selected_incident(
-        live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
-    inc = api(live_app, "POST", "/api/v1/incidents", {"lat": LAND[0], "lon": LAND[1], "type": "medical"})
+        live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+    inc = live_api(live_app, "POST", "/api/v1/incidents", {"lat": LAND[0], "lon": LAND[1], "type": "medical"})
     open_console(page, live_app, f"/dispatch?incident={inc['id']}")
     page.wait_for_selector(f"#dispatch-detail-title:has-text('#{inc['id']}')")
     page.wait_for_timeout(3500)   # the gate asks again for the same panel at most every 3 s

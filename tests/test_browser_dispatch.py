@@ -10,7 +10,7 @@ import pytest
 
 from incidents.labels import unit_type_label
 from store import Database
-from tests.conftest import LiveApp, login, wait_for_map
+from tests.conftest import LiveApp, login, open_dispatch, wait_for_map
 
 pytestmark = pytest.mark.browser
 
@@ -19,15 +19,8 @@ CLICK_POINT = (122.5300, -4.0100)  # (lon, lat)
 NASTY = "Rumah terbakar <script>window.__pwned = 1</script> '; DROP TABLE incidents; --"
 
 
-@pytest.fixture(scope="module")
-def fleet(live_app: LiveApp, seed_fleet) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return seed_fleet(live_app.db)
-
-
 def open_console(page, live_app: LiveApp) -> None:  # type: ignore[no-untyped-def]
-    login(page, live_app.base_url, "dispatcher", next_path="/dispatch")
-    wait_for_map(page, "dispatch-map")
-    page.wait_for_selector("#dispatch-map[data-click-ready='1']")
+    open_dispatch(page, live_app)
 
 
 def click_map_at(page, lon: float, lat: float) -> None:  # type: ignore[no-untyped-def]
@@ -70,7 +63,7 @@ def events_of(db: Database, incident_id: int) -> list[tuple[str, str]]:
         return [(r["kind"], r["actor"]) for r in cur.fetchall()]
 
 
-def test_dispatcher_whole_flow(live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+def test_dispatcher_whole_flow(live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     open_console(page, live_app)
@@ -151,7 +144,7 @@ def test_dispatcher_whole_flow(live_app: LiveApp, fleet: dict[str, int], page) -
     assert errors == []
 
 
-def test_search_and_typed_coordinates_place_the_incident(live_app: LiveApp, fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+def test_search_and_typed_coordinates_place_the_incident(live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
     open_console(page, live_app)
     page.fill("#dispatch-search", "Kessilampe")
     page.click("#dispatch-search-go")
@@ -199,7 +192,7 @@ def test_search_and_typed_coordinates_place_the_incident(live_app: LiveApp, flee
     page.wait_for_selector("#dispatch-unit-selected:has-text('Siaga')")
 
 
-def test_second_dispatcher_sees_new_incident_live(live_app: LiveApp, fleet: dict[str, int], browser) -> None:  # type: ignore[no-untyped-def]
+def test_second_dispatcher_sees_new_incident_live(live_app: LiveApp, live_fleet: dict[str, int], browser) -> None:  # type: ignore[no-untyped-def]
     contexts = [browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID",
                                     timezone_id="Asia/Makassar") for _ in range(2)]
     try:
