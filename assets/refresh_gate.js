@@ -42,24 +42,30 @@
         return true;
     }
 
+    function board(version, shown) {
+        if (version !== undefined && version !== null && version === shown) { return dc.no_update; }
+        version = version === undefined ? null : version;
+        return again("board", JSON.stringify(version)) ? version : dc.no_update;
+    }
+
+    function detail(selected, version, shown) {
+        selected = selected === undefined ? null : selected;
+        version = version === undefined ? null : version;
+        if (Array.isArray(shown) && shown[0] === selected && shown[1] === version) { return dc.no_update; }
+        var reselect = !Array.isArray(shown) || shown[0] !== selected;
+        if (!again("detail", JSON.stringify([selected, version]))) { return dc.no_update; }
+        return { selected: selected, version: version, reselect: reselect };
+    }
+
+    function unitNeed(unit, version) {
+        if (unit === undefined || unit === null) { return dc.no_update; }
+        return { unit: unit, version: version === undefined ? null : version };
+    }
+
     dc.k112gate = Object.assign(dc.k112gate || {}, {
-        board: function (version, _tick, shown) {
-            if (version !== undefined && version !== null && version === shown) { return dc.no_update; }
-            version = version === undefined ? null : version;
-            return again("board", JSON.stringify(version)) ? version : dc.no_update;
-        },
-        detail: function (selected, version, _tick, shown) {
-            selected = selected === undefined ? null : selected;
-            version = version === undefined ? null : version;
-            if (Array.isArray(shown) && shown[0] === selected && shown[1] === version) { return dc.no_update; }
-            var reselect = !Array.isArray(shown) || shown[0] !== selected;
-            if (!again("detail", JSON.stringify([selected, version]))) { return dc.no_update; }
-            return { selected: selected, version: version, reselect: reselect };
-        },
-        boardPanelUnit: function (selected, version, tick, unit, boardShown, panelShown) {
-            var gate = dc.k112gate;
-            return [gate.board(version, tick, boardShown), gate.detail(selected, version, tick, panelShown),
-                    onlyTick() ? dc.no_update : gate.unit(unit, version)];
+        boardPanelUnit: function (selected, version, _tick, unit, boardShown, panelShown) {
+            return [board(version, boardShown), detail(selected, version, panelShown),
+                    onlyTick() ? dc.no_update : unitNeed(unit, version)];
         },
         coverage: function (events, positions) {
             var seq = ++coverageSeq;
@@ -70,10 +76,6 @@
                                                 : dc.no_update);
                 }, COVERAGE_DELAY_MS);
             });
-        },
-        unit: function (unit, version) {
-            if (unit === undefined || unit === null) { return dc.no_update; }
-            return { unit: unit, version: version === undefined ? null : version };
         }
     });
 })();

@@ -321,8 +321,7 @@ def _refresh_callbacks(port: int, incident_id: int) -> dict[str, Any]:
     board = _callback_payload([("dispatch-queue", "rowData"), ("dispatch-units", "rowData"),
                                ("dispatch-summary", "children"), ("dispatch-board-ver", "data")],
                               [("dispatch-need-board", "data", "bench")], "dispatch-need-board.data")
-    board["state"] = [{"id": "dispatch-thresholds", "property": "data", "value": None},
-                      {"id": "dispatch-board-ver", "property": "data", "value": None}]
+    board["state"] = [{"id": "dispatch-thresholds", "property": "data", "value": None}]
     detail = _callback_payload([("dispatch-detail", "children"), ("dispatch-rec", "data"),
                                 ("dispatch-actions", "style"), ("dispatch-close-bar", "style"),
                                 ("dispatch-routing-model", "children"), ("dispatch-plan-summary", "children"),
@@ -330,8 +329,7 @@ def _refresh_callbacks(port: int, incident_id: int) -> dict[str, Any]:
                                [("dispatch-need-detail", "data",
                                  {"selected": incident_id, "version": "bench", "reselect": True})],
                                "dispatch-need-detail.data")
-    detail["state"] = [{"id": "dispatch-rec", "property": "data", "value": None},
-                       {"id": "dispatch-detail-ver", "property": "data", "value": None}]
+    detail["state"] = [{"id": "dispatch-rec", "property": "data", "value": None}]
     results: dict[str, Any] = {}
     rec_store = None
     for name, payload in (("board", board), ("detail", detail)):

@@ -77,14 +77,11 @@ def board_values(thresholds: Mapping[str, Any] | None, lang: str) -> tuple[Any, 
 
 @wire(Output("dispatch-queue", "rowData"), Output("dispatch-units", "rowData"), Output("dispatch-summary", "children"),
       Output("dispatch-board-ver", "data"),
-      Input("dispatch-need-board", "data"), State("dispatch-thresholds", "data"), State("dispatch-board-ver", "data"),
+      Input("dispatch-need-board", "data"), State("dispatch-thresholds", "data"),
       roles=ROLES, prevent_initial_call=True)
-def refresh_board(version: str | None, thresholds: Mapping[str, Any] | None, shown: str | None) -> tuple[Any, ...]:
+def refresh_board(version: str | None, thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """Worklist and unit board for the events version. Asked for by the clientside gate
-    (assets/refresh_gate.js) when no action of this console drew them for that version already; an
-    action's own answer asks too (so that an older refresh under way is dropped): nothing to do then."""
-    if version is not None and version == shown:
-        raise PreventUpdate
+    (assets/refresh_gate.js) only when no action of this console drew them for that version already."""
     return (*board_values(thresholds, current_lang()), version)
 
 
@@ -132,18 +129,14 @@ def detail_values(selected: int | None, on_map: Mapping[str, Any] | None, lang: 
       Output("dispatch-close-bar", "style"), Output("dispatch-routing-model", "children"),
       Output("dispatch-plan-summary", "children"), Output("dispatch-detail-ver", "data"),
       Output("dispatch-close-confirm", "children"),
-      Input("dispatch-need-detail", "data"), State("dispatch-rec", "data"), State("dispatch-detail-ver", "data"),
-      roles=ROLES, prevent_initial_call=True)
-def refresh_detail(need: Mapping[str, Any] | None, on_map: Mapping[str, Any] | None, shown: Any) -> tuple[Any, ...]:
+      Input("dispatch-need-detail", "data"), State("dispatch-rec", "data"), roles=ROLES, prevent_initial_call=True)
+def refresh_detail(need: Mapping[str, Any] | None, on_map: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """The selected incident's panel; its place and routes go to the map (``dispatch-rec``, left alone
     when the map already shows them: the map is not redrawn for nothing). Asked for by the clientside
-    gate (assets/refresh_gate.js) when the selection or the version differs from what is drawn, and by
-    an action's own answer (which drew the panel already: nothing to do, see :func:`panel_now`)."""
+    gate (assets/refresh_gate.js) only when the selection or the version differs from what is drawn."""
     if not isinstance(need, Mapping):
         raise PreventUpdate
     selected, version = need.get("selected"), need.get("version")
-    if shown is not None and shown == [selected, version]:
-        raise PreventUpdate
     if selected is not None and (isinstance(selected, bool) or not isinstance(selected, int)):
         raise PreventUpdate
     confirm: Any = [] if need.get("reselect") else no_update
