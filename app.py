@@ -85,6 +85,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> dash.Dash:
     security.register(server, basemap=settings.basemap, secure_cookies=settings.secure_cookies)
     web_auth.register(server)
     health.register(server)
+    from web import basemap as web_basemap
+
+    web_basemap.register(server)
     import api
 
     api.register(server)

@@ -10,15 +10,26 @@
  *    the objects of slots a server Patch did not touch) and its source and placement are unchanged;
  *  - turns off MapLibre's label fade (each fade is a run of repaints, 300 ms by default) and places
  *    the labels in one frame (MapLibre spreads label placement over frames, 2 ms of work per frame,
- *    which made every update a run of repaints).
+ *    which made every update a run of repaints);
+ *  - holds the paint while an update's sources are still being tiled (at most HOLD_MS, never while
+ *    the map is being moved): MapLibre repaints as each changed source's tiles come back from its
+ *    worker, so one update of six traces was five or six frames; without a GPU each frame is a
+ *    software WebGL draw read back for the compositor (60–150 ms of the page's main thread, and of
+ *    the GPU process that every console in the browser shares). Held, an update is one or two frames,
+ *    and what is shown meanwhile is the last complete picture;
+ *  - skips the map.resize() that plotly calls after every update when nothing changed size (MapLibre
+ *    would re-allocate the canvas, which clears it, and the painter's buffers, and fire move events).
  *
  * It looks for plotly maps every 400 ms and installs itself once per map and trace kind
  * (data-map-updates="1" on the graph's element once done).
  */
 (function () {
     var SCAN_MS = 400;
-    // how many trace updates were skipped / done (read by the browser tests)
-    var counts = window.__k112MapUpdates = window.__k112MapUpdates || { skipped: 0, updated: 0 };
+    // the longest a paint waits for an update's sources to finish tiling
+    var HOLD_MS = 300;
+    // how many trace updates were skipped / done, and map paints held / done (read by the browser tests)
+    var counts = window.__k112MapUpdates = window.__k112MapUpdates ||
+        { skipped: 0, updated: 0, held: 0, painted: 0, resizesSkipped: 0 };
 
     function sourceIds(obj) {
         if (obj.sourceIds) { return Object.keys(obj.sourceIds).map(function (k) { return obj.sourceIds[k]; }); }
@@ -68,6 +79,54 @@
         };
     }
 
+    // Paint only complete pictures: while the style has sources being (re)tiled after an update, the
+    // painter is skipped (the canvas keeps the last frame) and a repaint is asked for when the hold
+    // runs out; the tile that completes the update asks for its own repaint as usual. The first
+    // paint, moving maps and a source that takes longer than HOLD_MS are never held.
+    function holdPaint(map) {
+        var painter = map.painter;
+        if (!painter || painter.__k112Hold || typeof painter.render !== "function") { return; }
+        painter.__k112Hold = true;
+        var render = painter.render;
+        var since = 0, timer = null, painted = false;
+        painter.render = function () {
+            var style = map.style;
+            if (painted && style && !map.isMoving() && !style.loaded()) {
+                var now = Date.now();
+                since = since || now;
+                if (now - since < HOLD_MS) {
+                    counts.held += 1;
+                    if (!timer) {
+                        timer = setTimeout(function () { timer = null; map.triggerRepaint(); },
+                                           HOLD_MS - (now - since) + 5);
+                    }
+                    return undefined;
+                }
+            } else {
+                since = 0;
+            }
+            painted = true;
+            counts.painted += 1;
+            return render.apply(this, arguments);
+        };
+    }
+
+    function sameSizeResize(map) {
+        if (map.__k112Resize || typeof map._containerDimensions !== "function") { return; }
+        map.__k112Resize = true;
+        var resize = map.resize;
+        map.resize = function () {
+            var dims = this._containerDimensions(), canvas = this.getCanvas();
+            var ratio = typeof this.getPixelRatio === "function" ? this.getPixelRatio() : 1;
+            if (canvas && canvas.style.width === dims[0] + "px" && canvas.style.height === dims[1] + "px" &&
+                canvas.width === Math.floor(ratio * dims[0]) && canvas.height === Math.floor(ratio * dims[1])) {
+                counts.resizesSkipped += 1;
+                return this;
+            }
+            return resize.apply(this, arguments);
+        };
+    }
+
     function install(gd) {
         var sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
         var map = sub && sub.map;
@@ -76,6 +135,8 @@
             map.__k112Updates = true;
             map._fadeDuration = 0;
         }
+        holdPaint(map);
+        sameSizeResize(map);
         fullPlacement(map.style);
         Object.keys(sub.traceHash).forEach(function (uid) { wrap(Object.getPrototypeOf(sub.traceHash[uid])); });
         var root = gd.closest("[id]") || gd;

@@ -19,6 +19,13 @@
  *
  * The live coverage (holes, move-up) is recomputed a moment after the change, not in the same
  * instant: the dispatcher's own answer (board, panel, routes) is drawn first.
+ *
+ * While an action of this console is on its way (a new call being created, the plan being assigned,
+ * a panel button pressed — window.__k112ActionAt, set by assets/panel_actions.js), a newer version
+ * seen by the poll is not asked for: the action's answer brings the board and the panel for a
+ * version at least as new. Asking anyway sent two large requests in front of the answer and could
+ * draw the previous incident's panel over it. A changed selection is always asked for; the hold
+ * ends with the answer, or after PENDING_MAX_MS (a refused action changes no version).
  */
 (function () {
     var dc = window.dash_clientside = window.dash_clientside || {};
@@ -28,7 +35,13 @@
     // otherwise cancel a slow answer every second and ask anew, forever). A change of selection or
     // version always asks.
     var ASK_AGAIN_MS = 3000;
+    var PENDING_MAX_MS = 2000;
     var asked = {};
+
+    function pending() {
+        if (document.querySelector("#dispatch-create[disabled], #dispatch-assign-plan[disabled]")) { return true; }
+        return Date.now() - (window.__k112ActionAt || 0) < PENDING_MAX_MS;
+    }
 
     function onlyTick() {
         var t = (dc.callback_context && dc.callback_context.triggered) || [];
@@ -42,17 +55,28 @@
         return true;
     }
 
-    function board(version, shown) {
-        if (version !== undefined && version !== null && version === shown) { return dc.no_update; }
+    function triggeredBy(prefix) {
+        var t = (dc.callback_context && dc.callback_context.triggered) || [];
+        return t.some(function (x) { return String(x.prop_id).indexOf(prefix) === 0; });
+    }
+
+    function board(version, shown, waiting) {
+        if (version !== undefined && version !== null && version === shown) {
+            // a new version that is drawn already: an action's answer (it sets both) has landed
+            if (triggeredBy("dispatch-ver-events.")) { window.__k112ActionAt = 0; }
+            return dc.no_update;
+        }
+        if (waiting) { return dc.no_update; }
         version = version === undefined ? null : version;
         return again("board", JSON.stringify(version)) ? version : dc.no_update;
     }
 
-    function detail(selected, version, shown) {
+    function detail(selected, version, shown, waiting) {
         selected = selected === undefined ? null : selected;
         version = version === undefined ? null : version;
         if (Array.isArray(shown) && shown[0] === selected && shown[1] === version) { return dc.no_update; }
         var reselect = !Array.isArray(shown) || shown[0] !== selected;
+        if (waiting && !reselect) { return dc.no_update; }
         if (!again("detail", JSON.stringify([selected, version]))) { return dc.no_update; }
         return { selected: selected, version: version, reselect: reselect };
     }
@@ -64,7 +88,8 @@
 
     dc.k112gate = Object.assign(dc.k112gate || {}, {
         boardPanelUnit: function (selected, version, _tick, unit, boardShown, panelShown) {
-            return [board(version, boardShown), detail(selected, version, panelShown),
+            var waiting = pending();
+            return [board(version, boardShown, waiting), detail(selected, version, panelShown, waiting),
                     onlyTick() ? dc.no_update : unitNeed(unit, version)];
         },
         coverage: function (events, positions) {

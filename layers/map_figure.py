@@ -87,9 +87,13 @@ def build_map_figure(
     uirevision: str = "kendari-map",
     roads: Mapping[str, Any] | None = None,
     legend: Mapping[str, Any] | None = None,
+    style_url: str | None = None,
 ) -> go.Figure:
     """The operational map: boundaries, facilities, units by status, open incidents by priority,
-    over the city's own base map (:func:`map_style`; ``roads`` from :func:`layers.basemap.road_features`)."""
+    over the city's own base map (:func:`map_style`; ``roads`` from :func:`layers.basemap.road_features`).
+
+    ``style_url``, when given, is where the browser loads that same style from (``web.basemap``)
+    instead of carrying it inside the figure: for maps that are updated often."""
     shown = set(layers)
     traces: list[Any] = []
     if "kecamatan" in shown:
@@ -112,7 +116,8 @@ def build_map_figure(
     for trace in [*traces, *extra_traces]:
         fig.add_trace(trace)
     fig.update_layout(
-        map={"style": map_style(areas, basemap, lang, roads), "center": KENDARI_CENTER, "zoom": DEFAULT_ZOOM},
+        map={"style": style_url or map_style(areas, basemap, lang, roads), "center": KENDARI_CENTER,
+             "zoom": DEFAULT_ZOOM},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend=dict(legend) if legend is not None else
         {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},

@@ -14,7 +14,17 @@ from dash.exceptions import PreventUpdate
 
 from i18n import tr
 from pages import _dispatch_views as views
-from pages._dispatch_callbacks import ACTION_OUTPUTS, _actor, _clicked, board_values, panel_now
+from pages._dispatch_callbacks import (
+    ACTION_OUTPUTS,
+    MAP_OUTPUTS,
+    MAP_STATES,
+    _actor,
+    _clicked,
+    board_values,
+    map_key,
+    map_patch,
+    panel_now,
+)
 from pages._dispatch_layout import ROLES, new_form_key
 from pages._wiring import wire
 from services import incidents as service
@@ -97,15 +107,22 @@ _RESET = (Output("dispatch-selected", "data", allow_duplicate=True),
           Output("dispatch-type-value", "data"), Output("dispatch-priority", "value", allow_duplicate=True),
           Output("dispatch-form-key", "data"), Output("dispatch-placing", "data", allow_duplicate=True),
           Output("dispatch-place-error", "data", allow_duplicate=True),
-          Output("dispatch-close-confirm", "children", allow_duplicate=True), *ACTION_OUTPUTS)
+          Output("dispatch-close-confirm", "children", allow_duplicate=True), *ACTION_OUTPUTS, *MAP_OUTPUTS)
 
 
-def _reset(incident_id: int, thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    """The :data:`_RESET` values: the call's incident selected, its panel and the board drawn at once."""
+def _reset(incident_id: int, thresholds: Mapping[str, Any] | None, on_map: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The :data:`_RESET` values: the call's incident selected, its panel, the board and the map
+    (``on_map``: the :data:`MAP_STATES`) drawn at once."""
     lang = current_lang()
-    version = service.version(get_db())[0]
+    db = get_db()
+    version = service.version(db)[0]
+    board = service.board(db)
+    panel = panel_now(incident_id, version, lang)
+    base, drawn, positions = on_map
+    rec = panel[1]
+    figure, now_drawn = map_patch(board, rec, None, base, drawn, map_key(rec, version, None, positions), lang)
     return (incident_id, version, None, "", "", None, None, new_form_key(), False, None, [],
-            *board_values(thresholds, lang), version, *panel_now(incident_id, version, lang))
+            *board_values(thresholds, lang, board), version, *panel, figure, now_drawn)
 
 
 #: A draft started longer ago than this (e.g. left overnight) does not date the call.
@@ -142,11 +159,11 @@ def _idempotency(key: str | None, body: Mapping[str, Any]) -> Any:
       Input("dispatch-create", "n_clicks"), Input({"type": "dispatch-create-anyway", "index": ALL}, "n_clicks"),
       State("dispatch-draft", "data"), State("dispatch-type-value", "data"),
       State("dispatch-priority", "value"), State("dispatch-description", "value"), State("dispatch-phone", "value"),
-      State("dispatch-form-key", "data"), State("dispatch-thresholds", "data"),
+      State("dispatch-form-key", "data"), State("dispatch-thresholds", "data"), *MAP_STATES,
       roles=ROLES, prevent_initial_call=True, running=[(Output("dispatch-create", "disabled"), True, False)])
 def create(clicks: int, anyway: list[int | None], draft: Mapping[str, Any] | None, type_code: str | None,
            priority: int | None, description: str | None, phone: str | None, key: str | None,
-           thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+           thresholds: Mapping[str, Any] | None, *on_map: Any) -> tuple[Any, ...]:
     """Check for an open incident this call probably reports again (offer to attach the call), else
     create the incident at the draft place (once per form: the form's idempotency key); select it
     and reset the form."""
@@ -171,15 +188,15 @@ def create(clicks: int, anyway: list[int | None], draft: Mapping[str, Any] | Non
         incident = service.create_from_input(db, res, data, _actor(), idempotency=_idempotency(key, data))
     except EXPECTED as exc:
         return (views.error_message(exc, lang), *unchanged)
-    return (views.created(incident, lang), *_reset(incident.id, thresholds))
+    return (views.created(incident, lang), *_reset(incident.id, thresholds, on_map))
 
 
 @wire(Output("dispatch-create-msg", "children", allow_duplicate=True), *_RESET,
       Input({"type": "dispatch-attach", "incident": ALL}, "n_clicks"),
       State("dispatch-description", "value"), State("dispatch-phone", "value"), State("dispatch-form-key", "data"),
-      State("dispatch-thresholds", "data"), roles=ROLES, prevent_initial_call=True)
+      State("dispatch-thresholds", "data"), *MAP_STATES, roles=ROLES, prevent_initial_call=True)
 def attach(_clicks: list[int | None], description: str | None, phone: str | None, key: str | None,
-           thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+           thresholds: Mapping[str, Any] | None, *on_map: Any) -> tuple[Any, ...]:
     """Record this call on the open incident it reports again (no new incident); select that one."""
     trig = _clicked()
     lang = current_lang()
@@ -190,6 +207,6 @@ def attach(_clicks: list[int | None], description: str | None, phone: str | None
                                        idempotency=_idempotency(key, {"attach": incident_id, **data}))
     except EXPECTED as exc:
         return (views.error_message(exc, lang), *(no_update,) * len(_RESET))
-    return (views.attached(incident, lang), *_reset(incident.id, thresholds))
+    return (views.attached(incident, lang), *_reset(incident.id, thresholds, on_map))
 
 
