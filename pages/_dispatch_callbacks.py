@@ -9,7 +9,7 @@ refreshes the board and map (moved units alone redraw the map at most every 3 s)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dash import Input, Output, Patch, State, ctx, no_update
@@ -287,16 +287,36 @@ def _run_action(action: Callable[[], Any], ok_text: tuple[str, str]) -> tuple[An
     return views.message(tr(*ok_text, lang), True), service.version(get_db())[0]
 
 
+def answer(version: str, selected: int | None, thresholds: Mapping[str, Any] | None,
+           on_map: Sequence[Any] | None, draft: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """The :data:`ACTION_OUTPUTS` values for ``version``: the board, the panel of ``selected`` and,
+    when ``on_map`` (the :data:`MAP_STATES` values) is given, the map's changed slots with ``draft``
+    as its pin. The map is drawn in the same answer where the routes or the selection change (a new
+    call, assign, unassign, close, a corrected location); a status change leaves it to refresh_map,
+    so that the board comes first."""
+    lang = current_lang()
+    board = service.board(get_db())
+    panel = panel_now(selected, version, lang)
+    figure: Any = no_update
+    drawn: Any = no_update
+    if on_map is not None:
+        base, drawn_before, positions = on_map
+        rec = panel[1]
+        figure, drawn = map_patch(board, rec, draft, base, drawn_before, map_key(rec, version, draft, positions),
+                                  lang)
+    return (*board_values(thresholds, lang, board), version, *panel, figure, drawn)
+
+
 def acted(action: Callable[[], Any], ok_text: tuple[str, str], thresholds: Mapping[str, Any] | None,
-          selected: int | None) -> tuple[Any, ...]:
-    """Run one service action; (message, new events version, *board, *panel) — the board and the
-    selected incident's panel drawn for that version in the same answer (one round trip for the
-    dispatcher), or left alone when the action was refused."""
+          selected: int | None, on_map: Sequence[Any] | None = None,
+          draft: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
+    """Run one service action; (message, new events version, *:func:`answer`) — the board, the
+    selected incident's panel and (``on_map``) the map drawn for that version in the same answer (one
+    round trip for the dispatcher), or all left alone when the action was refused."""
     msg, version = _run_action(action, ok_text)
     if version is no_update:
-        return msg, no_update, *NO_BOARD, *NO_DETAIL
-    lang = current_lang()
-    return msg, version, *board_values(thresholds, lang), version, *panel_now(selected, version, lang)
+        return msg, no_update, *NO_ACTION
+    return msg, version, *answer(version, selected, thresholds, on_map, draft)
 
 
 def _clicked() -> Any:
@@ -346,8 +366,8 @@ def panel_press(action: Any) -> dict[str, Any]:
 
 
 #: What every action of the console answers with besides its message and the new version.
-ACTION_OUTPUTS = (*BOARD_OUTPUTS, *DETAIL_OUTPUTS)
-NO_ACTION = NO_BOARD + NO_DETAIL
+ACTION_OUTPUTS = (*BOARD_OUTPUTS, *DETAIL_OUTPUTS, *MAP_OUTPUTS)
+NO_ACTION = NO_BOARD + NO_DETAIL + (no_update,) * len(MAP_OUTPUTS)
 
 
 @wire(Output("dispatch-action-msg", "children"),
@@ -356,9 +376,10 @@ NO_ACTION = NO_BOARD + NO_DETAIL
       Output("dispatch-close-confirm", "children", allow_duplicate=True),
       *ACTION_OUTPUTS,
       Input("dispatch-panel-action", "data"), State("dispatch-draft", "data"), State("dispatch-outcome", "value"),
-      State("dispatch-thresholds", "data"), State("dispatch-selected", "data"), roles=ROLES, prevent_initial_call=True)
+      State("dispatch-thresholds", "data"), State("dispatch-selected", "data"), *MAP_STATES, roles=ROLES,
+      prevent_initial_call=True)
 def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | None,
-                 thresholds: Mapping[str, Any] | None, selected: int | None) -> tuple[Any, ...]:
+                 thresholds: Mapping[str, Any] | None, selected: int | None, *on_map: Any) -> tuple[Any, ...]:
     """A button of the incident panel: assign a unit, its next status, unassign, confirm closing,
     correct the location to the draft pin, propose a road closure. Board and panel come with the answer."""
     press = panel_press(action)
@@ -374,12 +395,14 @@ def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | No
     if kind == "dispatch-close-yes":
         confirm = []
         result = acted(lambda: service.close_incident(db, press["incident"], outcome, _actor()),
-                       ("Insiden ditutup; unit dibebaskan.", "Incident closed; units cleared."), thresholds, selected)
+                       ("Insiden ditutup; unit dibebaskan.", "Incident closed; units cleared."), thresholds, selected,
+                       on_map, draft)
     elif kind == "dispatch-move":
         assert draft is not None
         result = acted(lambda: service.move_incident(db, press["incident"], draft["lat"], draft["lon"], _actor()),
                        ("Lokasi insiden dikoreksi; rekomendasi dihitung ulang.",
-                        "Incident location corrected; recommendation recomputed."), thresholds, selected)
+                        "Incident location corrected; recommendation recomputed."), thresholds, selected,
+                       on_map, None)
         draft_out = None if result[1] is not no_update else no_update   # the pin is used up
     elif kind == "dispatch-propose-closure":
         result = acted(lambda: corrections_service.propose_closure_from_incident(db, press["incident"], _actor()),
@@ -388,13 +411,14 @@ def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | No
                        selected)
     elif kind == "dispatch-assign":
         result = acted(lambda: service.assign_unit(db, press["incident"], press["unit"], _actor()),
-                       ("Unit ditugaskan.", "Unit assigned."), thresholds, selected)
+                       ("Unit ditugaskan.", "Unit assigned."), thresholds, selected, on_map, draft)
     elif kind == "dispatch-ustatus":
         result = acted(lambda: service.set_unit_status(db, press["unit"], press["status"], _actor()),
                        ("Status unit diubah.", "Unit status changed."), thresholds, selected)
     else:  # dispatch-unassign
         result = acted(lambda: service.unassign(db, press["incident"], press["unit"], _actor()),
-                       ("Unit dilepas dari insiden.", "Unit taken off the incident."), thresholds, selected)
+                       ("Unit dilepas dari insiden.", "Unit taken off the incident."), thresholds, selected,
+                       on_map, draft)
     msg, version, *rest = result
     return msg, version, draft_out, confirm, *rest
 
@@ -402,24 +426,26 @@ def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | No
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
       Output("dispatch-ver-events", "data", allow_duplicate=True), *ACTION_OUTPUTS,
       Input("dispatch-assign-plan", "n_clicks"), State("dispatch-detail-ver", "data"),
-      State("dispatch-thresholds", "data"),
+      State("dispatch-thresholds", "data"), State("dispatch-draft", "data"), *MAP_STATES,
       roles=ROLES, prevent_initial_call=True, running=[(Output("dispatch-assign-plan", "disabled"), True, False)])
-def assign_plan(clicks: int, shown: Any, thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+def assign_plan(clicks: int, shown: Any, thresholds: Mapping[str, Any] | None, draft: Mapping[str, Any] | None,
+                *on_map: Any) -> tuple[Any, ...]:
     """Assign the plan of the incident whose panel is shown (the button is in that panel)."""
     selected = shown_incident(shown)
     if not clicks or not selected:
         raise PreventUpdate
     return acted(lambda: service.assign_plan(get_db(), get_resources(), int(selected), _actor()),
-                 ("Rencana respons ditugaskan.", "Response plan assigned."), thresholds, selected)
+                 ("Rencana respons ditugaskan.", "Response plan assigned."), thresholds, selected, on_map, draft)
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),
       Output("dispatch-ver-events", "data", allow_duplicate=True),
       Output("dispatch-close-confirm", "children", allow_duplicate=True), *ACTION_OUTPUTS,
       Input("dispatch-close", "n_clicks"), State("dispatch-detail-ver", "data"), State("dispatch-outcome", "value"),
-      State("dispatch-thresholds", "data"), roles=ROLES, prevent_initial_call=True)
-def close(clicks: int, shown: Any, outcome: str | None,
-          thresholds: Mapping[str, Any] | None) -> tuple[Any, ...]:
+      State("dispatch-thresholds", "data"), State("dispatch-draft", "data"), *MAP_STATES, roles=ROLES,
+      prevent_initial_call=True)
+def close(clicks: int, shown: Any, outcome: str | None, thresholds: Mapping[str, Any] | None,
+          draft: Mapping[str, Any] | None, *on_map: Any) -> tuple[Any, ...]:
     """Close the incident whose panel is shown at once when no unit is active on it; otherwise ask
     first, naming the active units."""
     selected = shown_incident(shown)
@@ -435,7 +461,7 @@ def close(clicks: int, shown: Any, outcome: str | None,
         return (no_update, no_update, panel_views.close_confirm(int(selected), active, outcome or "resolved", lang),
                 *NO_ACTION)
     msg, version, *rest = acted(lambda: service.close_incident(get_db(), int(selected), outcome, _actor()),
-                                ("Insiden ditutup.", "Incident closed."), thresholds, selected)
+                                ("Insiden ditutup.", "Incident closed."), thresholds, selected, on_map, draft)
     return msg, version, [], *rest
 
 

@@ -14,17 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from i18n import tr
 from pages import _dispatch_views as views
-from pages._dispatch_callbacks import (
-    ACTION_OUTPUTS,
-    MAP_OUTPUTS,
-    MAP_STATES,
-    _actor,
-    _clicked,
-    board_values,
-    map_key,
-    map_patch,
-    panel_now,
-)
+from pages._dispatch_callbacks import ACTION_OUTPUTS, MAP_STATES, _actor, _clicked, answer
 from pages._dispatch_layout import ROLES, new_form_key
 from pages._wiring import wire
 from services import incidents as service
@@ -107,22 +97,15 @@ _RESET = (Output("dispatch-selected", "data", allow_duplicate=True),
           Output("dispatch-type-value", "data"), Output("dispatch-priority", "value", allow_duplicate=True),
           Output("dispatch-form-key", "data"), Output("dispatch-placing", "data", allow_duplicate=True),
           Output("dispatch-place-error", "data", allow_duplicate=True),
-          Output("dispatch-close-confirm", "children", allow_duplicate=True), *ACTION_OUTPUTS, *MAP_OUTPUTS)
+          Output("dispatch-close-confirm", "children", allow_duplicate=True), *ACTION_OUTPUTS)
 
 
 def _reset(incident_id: int, thresholds: Mapping[str, Any] | None, on_map: tuple[Any, ...]) -> tuple[Any, ...]:
     """The :data:`_RESET` values: the call's incident selected, its panel, the board and the map
-    (``on_map``: the :data:`MAP_STATES`) drawn at once."""
-    lang = current_lang()
-    db = get_db()
-    version = service.version(db)[0]
-    board = service.board(db)
-    panel = panel_now(incident_id, version, lang)
-    base, drawn, positions = on_map
-    rec = panel[1]
-    figure, now_drawn = map_patch(board, rec, None, base, drawn, map_key(rec, version, None, positions), lang)
+    (``on_map``: the :data:`MAP_STATES`) drawn at once, the pin gone."""
+    version = service.version(get_db())[0]
     return (incident_id, version, None, "", "", None, None, new_form_key(), False, None, [],
-            *board_values(thresholds, lang, board), version, *panel, figure, now_drawn)
+            *answer(version, incident_id, thresholds, on_map, None))
 
 
 #: A draft started longer ago than this (e.g. left overnight) does not date the call.
