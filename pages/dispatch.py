@@ -1,9 +1,9 @@
 """The dispatcher's console: live map, incident queue, unit board, new-incident form, incident panel.
 
 The page is split in private modules: :mod:`pages._dispatch_layout` (the component tree),
-:mod:`pages._dispatch_callbacks` and :mod:`pages._dispatch_calltaking` (the callbacks, wired here into
-the app being built), :mod:`pages._dispatch_views` and :mod:`pages._dispatch_panel_views` (HTML);
-the map's traces come from :mod:`layers.traces`.
+:mod:`pages._dispatch_callbacks`, :mod:`pages._dispatch_map` and :mod:`pages._dispatch_calltaking`
+(the callbacks, wired here into the app being built), :mod:`pages._dispatch_views` and
+:mod:`pages._dispatch_panel_views` (HTML); the map's traces come from :mod:`layers.traces`.
 
 Placing an incident by clicking the map: plotly map traces give no ``clickData`` on empty map
 areas, so the clientside function ``k112.mapClickOffMarkers`` (assets/map_click.js) listens to
@@ -20,7 +20,7 @@ from typing import Any
 import dash
 from dash import ClientsideFunction, Input, Output, State, clientside_callback
 
-from pages import _dispatch_callbacks, _dispatch_calltaking, _dispatch_coverage, _dispatch_layout
+from pages import _dispatch_callbacks, _dispatch_calltaking, _dispatch_coverage, _dispatch_layout, _dispatch_map
 from pages._dispatch_layout import ROLES
 from pages._wiring import register
 from services import incidents as service
@@ -45,6 +45,7 @@ def layout(incident: str | None = None, **_: Any) -> Any:
 
 
 register(_dispatch_callbacks)
+register(_dispatch_map)
 register(_dispatch_calltaking)
 register(_dispatch_coverage)
 # (hooked when the map is built — "dispatch-map-base" — not on every live patch of the figure: each
