@@ -213,10 +213,7 @@ def test_a_forged_callback_input_is_refused_not_a_500(app_env) -> None:
                    {"id": {"type": "no-such-button", "incident": 1}}, {"id": "dispatch-close"}, "junk", None):
         payload = {"output": key, "outputs": outputs,
                    "inputs": [{"id": "dispatch-panel-action", "property": "data", "value": forged}],
-                   "state": [{"id": "dispatch-draft", "property": "data", "value": None},
-                             {"id": "dispatch-outcome", "property": "value", "value": None},
-                             {"id": "dispatch-thresholds", "property": "data", "value": None},
-                             {"id": "dispatch-selected", "property": "data", "value": None}],
+                   "state": [dict(s, value=None) for s in spec["state"]],   # every state the callback takes
                    "changedPropIds": ["dispatch-panel-action.data"]}
         resp = client.post("/_dash-update-component", json=payload, headers=SAME_ORIGIN)
         assert resp.status_code == 204, (forged, resp.get_data(as_text=True)[:300])   # refused: no update
