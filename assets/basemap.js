@@ -8,7 +8,7 @@
  * or unit move until reload). While tiles fail, a small note says so ("base map offline").
  *
  * The script looks for plotly maps every 400 ms and installs itself once per MapLibre map
- * (data-basemap="own" on the graph's element once done; "osm" when tiles were added).
+ * (data-basemap="own" on the graph's element once its style has loaded; "osm" when tiles were added).
  */
 (function () {
     var SCAN_MS = 400;
@@ -64,14 +64,18 @@
             }
             return fire.apply(this, arguments);
         };
-        var meta = metadata(map);
+        // the style may come by URL (/basemap/style.json): its metadata is known once it has loaded
         var sync = function () {
             var m = metadata(map);
             if (m["k112:tiles"]) { addTiles(map, m); }
+            var kind = m["k112:tiles"] ? "osm" : (m["k112:basemap"] ? "own" : "other");
+            if (gd.getAttribute("data-basemap") !== kind) { gd.setAttribute("data-basemap", kind); }
         };
         map.on("styledata", sync);
-        if (map.isStyleLoaded()) { sync(); }
-        gd.setAttribute("data-basemap", meta["k112:tiles"] ? "osm" : (meta["k112:basemap"] ? "own" : "other"));
+        if (map.isStyleLoaded()) { sync(); } else if (gd.getAttribute("data-basemap") === null) {
+            gd.setAttribute("data-basemap", "loading");
+        }
+        map.once("idle", sync);
     }
 
     function scan() {
