@@ -275,13 +275,17 @@ def live_traces(units: Sequence[Mapping[str, Any]], incidents: Sequence[Mapping[
                       "name": tr("Insiden terpilih", "Selected incident", lang), "showlegend": False})
     else:
         slots.append(empty_trace("selected"))
-    if draft:
-        label = tr("Lokasi baru", "New location", lang)
-        slots.append({"type": "scattermap", "mode": "markers+text", "lon": [draft["lon"]], "lat": [draft["lat"]],
-                      "marker": {"size": 18, "color": "#d500f9"}, "text": [label], "textposition": "top center",
-                      "hoverinfo": "skip", "name": label, "showlegend": False})
-    else:
-        slots.append(empty_trace("draft"))
+    slots.append(draft_trace(draft, lang))
     if len(slots) != LIVE_SLOTS:
         raise AssertionError(f"live map has {len(slots)} traces, expected {LIVE_SLOTS}")
     return slots
+
+
+def draft_trace(draft: Mapping[str, Any] | None, lang: str) -> dict[str, Any]:
+    """The new call's pin: the last of the :func:`live_traces` slots (an empty trace without a pin)."""
+    if not draft:
+        return empty_trace("draft")
+    label = tr("Lokasi baru", "New location", lang)
+    return {"type": "scattermap", "mode": "markers+text", "lon": [draft["lon"]], "lat": [draft["lat"]],
+            "marker": {"size": 18, "color": "#d500f9"}, "text": [label], "textposition": "top center",
+            "hoverinfo": "skip", "name": label, "showlegend": False}

@@ -292,6 +292,7 @@ NO_ACTION = NO_BOARD + NO_DETAIL + (no_update,) * len(MAP_OUTPUTS)
 @wire(Output("dispatch-action-msg", "children"),
       Output("dispatch-ver-events", "data", allow_duplicate=True),
       Output("dispatch-draft", "data", allow_duplicate=True),
+      Output("dispatch-draft-place", "children", allow_duplicate=True),
       Output("dispatch-close-confirm", "children", allow_duplicate=True),
       *ACTION_OUTPUTS,
       Input("dispatch-panel-action", "data"), State("dispatch-draft", "data"), State("dispatch-outcome", "value"),
@@ -304,11 +305,11 @@ def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | No
     press = panel_press(action)
     kind, lang, db = press["type"], current_lang(), get_db()
     if kind == "dispatch-close-no":
-        return no_update, no_update, no_update, [], *NO_ACTION
+        return no_update, no_update, no_update, no_update, [], *NO_ACTION
     if kind == "dispatch-move" and not draft:
         return (views.message(tr("Taruh pin baru dulu (P, lalu klik peta, atau cari/ketik koordinat).",
                                  "Place a new pin first (P, then click the map, or search/type coordinates).",
-                                 lang), False), no_update, no_update, no_update, *NO_ACTION)
+                                 lang), False), no_update, no_update, no_update, no_update, *NO_ACTION)
     draft_out: Any = no_update
     confirm: Any = no_update
     if kind == "dispatch-close-yes":
@@ -339,7 +340,8 @@ def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | No
                        ("Unit dilepas dari insiden.", "Unit taken off the incident."), thresholds, selected,
                        on_map, draft)
     msg, version, *rest = result
-    return msg, version, draft_out, confirm, *rest
+    place = views.no_place(lang) if draft_out is None else no_update
+    return msg, version, draft_out, place, confirm, *rest
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),

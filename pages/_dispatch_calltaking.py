@@ -4,7 +4,6 @@ create (idempotent, duplicate check first) and attach a call to an open incident
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from i18n import tr
 from pages import _dispatch_views as views
 from pages._dispatch_callbacks import ACTION_OUTPUTS, MAP_STATES, _actor, _clicked, answer
 from pages._dispatch_layout import ROLES, new_form_key
+from pages._dispatch_map import MAP_OUTPUTS, pin_patch
 from pages._wiring import wire
 from services import incidents as service
 from web.context import current_user, get_db, get_resources
@@ -51,15 +51,19 @@ def draft_source(trigger: Any, click: Mapping[str, Any] | None, place_clicks: li
     return lat_text, lon_text, tr("koordinat", "coordinates", lang)
 
 
-@wire(Output("dispatch-draft", "data"), Output("dispatch-place-error", "data"),
+@wire(Output("dispatch-draft", "data"), Output("dispatch-draft-place", "children"), *MAP_OUTPUTS,
       Input("dispatch-click", "data"), Input({"type": "dispatch-place", "index": ALL}, "n_clicks"),
       Input("dispatch-coords-go", "n_clicks"), Input("dispatch-lat", "n_submit"), Input("dispatch-lon", "n_submit"),
       State("dispatch-search-hits", "data"), State("dispatch-lat", "value"), State("dispatch-lon", "value"),
-      State("dispatch-draft", "data"), roles=ROLES, prevent_initial_call=True)
+      State("dispatch-draft", "data"), State("dispatch-map-base", "data"), State("dispatch-map-drawn", "data"),
+      roles=ROLES, prevent_initial_call=True)
 def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None], coords_text: int,
                 _lat_submit: int | None, _lon_submit: int | None, hits: list[dict[str, Any]] | None,
-                lat_text: str | None, lon_text: str | None, previous: Mapping[str, Any] | None) -> tuple[Any, Any]:
-    """Check the chosen point by the placement rule and name its kelurahan/kecamatan at once.
+                lat_text: str | None, lon_text: str | None, previous: Mapping[str, Any] | None,
+                base: Mapping[str, Any] | None, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """Check the chosen point by the placement rule and name its kelurahan/kecamatan at once; the
+    answer names the place and draws the pin on the map too (:func:`pin_patch`: one round trip, no
+    board query). A refused point clears the pin and says why.
 
     The first placement of a call stamps when the dispatcher started taking it (kept with the draft and
     sent as the call's answered time, so processing time is measured from it).
@@ -69,24 +73,21 @@ def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None],
     try:
         placed = service.place_incident(get_db(), get_resources(), lat, lon)
     except EXPECTED as exc:
-        return None, {"text": views.error_text(exc, lang), "t": time.time()}
+        return None, views.message(views.error_text(exc, lang), False), *pin_patch(None, base, drawn, lang)
     started = (previous or {}).get("call_started_at") or datetime.now(UTC).isoformat(timespec="seconds")
-    return {**views.draft_of(placed, source), "call_started_at": started}, None
+    draft = {**views.draft_of(placed, source), "call_started_at": started}
+    return draft, views.place_text(draft, lang), *pin_patch(draft, base, drawn, lang)
 
 
-@wire(Output("dispatch-draft-place", "children"),
-      Input("dispatch-draft", "data"), Input("dispatch-place-error", "data"), roles=ROLES)
-def show_place(draft: Mapping[str, Any] | None, error: Mapping[str, Any] | None) -> Any:
+@wire(Output("dispatch-draft-place", "children", allow_duplicate=True),
+      Input("dispatch-map-base", "data"), State("dispatch-draft", "data"), roles=ROLES, prevent_initial_call=True)
+def show_place(_base: Any, draft: Mapping[str, Any] | None) -> Any:
+    """The place of a draft kept in the browser (a reload), once the page's map is built; every
+    later change of the draft answers with its place itself (place_draft, create, attach, move)."""
     lang = current_lang()
-    if error:
-        return html_error(str(error.get("text") or ""))
     if draft and draft.get("lat") is not None:
         return views.place_text(draft, lang)
     return views.no_place(lang)
-
-
-def html_error(text: str) -> Any:
-    return views.message(text, False)
 
 
 #: Outputs that a taken call resets (create and attach): the form, the draft, a new idempotency key.
@@ -96,7 +97,7 @@ _RESET = (Output("dispatch-selected", "data", allow_duplicate=True),
           Output("dispatch-description", "value"), Output("dispatch-phone", "value"),
           Output("dispatch-type-value", "data"), Output("dispatch-priority", "value", allow_duplicate=True),
           Output("dispatch-form-key", "data"), Output("dispatch-placing", "data", allow_duplicate=True),
-          Output("dispatch-place-error", "data", allow_duplicate=True),
+          Output("dispatch-draft-place", "children", allow_duplicate=True),
           Output("dispatch-close-confirm", "children", allow_duplicate=True), *ACTION_OUTPUTS)
 
 
@@ -104,7 +105,7 @@ def _reset(incident_id: int, thresholds: Mapping[str, Any] | None, on_map: tuple
     """The :data:`_RESET` values: the call's incident selected, its panel, the board and the map
     (``on_map``: the :data:`MAP_STATES`) drawn at once, the pin gone."""
     version = service.version(get_db())[0]
-    return (incident_id, version, None, "", "", None, None, new_form_key(), False, None, [],
+    return (incident_id, version, None, "", "", None, None, new_form_key(), False, views.no_place(current_lang()), [],
             *answer(version, incident_id, thresholds, on_map, None))
 
 

@@ -121,7 +121,6 @@ def _stores(selected: int | None, versions: tuple[str, str], thresholds: Mapping
         dcc.Store(id="dispatch-ver-events", data=ver_events),
         dcc.Store(id="dispatch-ver-pos", data={"v": ver_pos, "t": 0}),
         dcc.Store(id="dispatch-draft", storage_type="local"),
-        dcc.Store(id="dispatch-place-error"),
         dcc.Store(id="dispatch-type-value", storage_type="local"),
         dcc.Store(id="dispatch-form-key", storage_type="local", data=new_form_key()),
         dcc.Store(id="dispatch-click"),

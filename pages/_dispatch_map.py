@@ -1,5 +1,6 @@
 """The dispatch console's live map (pages/dispatch.py): the first full figure, then Patches of the
-live slots that changed, and the same patch for an action's answer (:func:`map_patch`)."""
+live slots that changed, and the same patch for an action's answer (:func:`map_patch`) or for a
+new pin alone (:func:`pin_patch`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from layers.map_figure import build_map_figure
 from layers.network_traces import closure_traces
-from layers.traces import live_traces, trace_digest
+from layers.traces import LIVE_SLOTS, draft_trace, live_traces, trace_digest
 from pages._dispatch_layout import ROLES, STATIC_LAYERS
 from pages._wiring import wire
 from services import corrections as corrections_service, incidents as service
@@ -54,6 +55,29 @@ def map_patch(board: Any, rec: Mapping[str, Any] | None, draft: Mapping[str, Any
     patch = Patch()
     for k in changed:
         patch["data"][first + k] = live[k]
+    return patch, now_drawn
+
+
+def pin_patch(draft: Mapping[str, Any] | None, base: Mapping[str, Any] | None, drawn: Mapping[str, Any] | None,
+              lang: str) -> tuple[Any, Any]:
+    """(a Patch of the pin's slot alone, the new ``dispatch-map-drawn``) when the draft pin is all that
+    changed: no query, nothing else redrawn. (no_update, no_update) when the map on screen is not
+    known well enough (not built yet, another language, no drawing recorded): refresh_map draws it."""
+    if not (base and base.get("lang") == lang and drawn):
+        return no_update, no_update
+    first = int(base["first"])
+    digests = list(drawn.get("digests") or [])
+    key = list(drawn.get("for") or [])
+    if drawn.get("base") != [first, lang] or len(digests) != LIVE_SLOTS or len(key) != 4:
+        return no_update, no_update
+    trace = draft_trace(draft, lang)
+    digest = trace_digest(trace)
+    key[2] = draft           # what the drawing is for: the same map inputs, this pin
+    now_drawn = {"base": [first, lang], "digests": [*digests[:-1], digest], "for": key}
+    if digests[-1] == digest:
+        return no_update, now_drawn
+    patch = Patch()
+    patch["data"][first + LIVE_SLOTS - 1] = trace
     return patch, now_drawn
 
 
