@@ -140,8 +140,10 @@ def basemap_style(areas: Mapping[str, Any], *, lang: str, roads: Mapping[str, An
     if tiles:
         metadata.update({"k112:basemap": "osm", "k112:tiles": OSM_TILES, "k112:below": "k112-land",
                          "k112:attribution": OSM_ATTRIBUTION})
+    # no paint transitions: MapLibre otherwise animates every paint property plotly sets on an update
+    # for 300 ms, a run of repaints that without a GPU cost ~100 ms of the page each
     return {"version": 8, "name": "kendari-112", "metadata": metadata, "glyphs": GLYPHS_URL,
-            "sources": sources, "layers": layers}
+            "transition": {"duration": 0, "delay": 0}, "sources": sources, "layers": layers}
 
 
 def legend_text(lang: str) -> str:
