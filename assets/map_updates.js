@@ -18,6 +18,10 @@
  *    software WebGL draw read back for the compositor (60–150 ms of the page's main thread, and of
  *    the GPU process that every console in the browser shares). Held, an update is one or two frames,
  *    and what is shown meanwhile is the last complete picture;
+ *  - does not paint a frame that only MapLibre's input handlers asked for (a button pressed and
+ *    released on the map without a move: the same picture again, ~100 ms without a GPU, in the middle
+ *    of a map click before its pin could show); a changed source, layer, tile, transition, size or
+ *    view is always painted;
  *  - skips the map.resize() that plotly calls after every update when nothing changed size (MapLibre
  *    would re-allocate the canvas, which clears it, and the painter's buffers, and fire move events).
  *
@@ -30,7 +34,8 @@
     var HOLD_MS = 300;
     // how many trace updates were skipped / done, and map paints held / done (read by the browser tests)
     var counts = window.__k112MapUpdates = window.__k112MapUpdates ||
-        { skipped: 0, updated: 0, held: 0, painted: 0, resizesSkipped: 0, placementRepaintsSkipped: 0 };
+        { skipped: 0, updated: 0, held: 0, painted: 0, resizesSkipped: 0, placementRepaintsSkipped: 0,
+          samePictureSkipped: 0 };
 
     function sourceIds(obj) {
         if (obj.sourceIds) { return Object.keys(obj.sourceIds).map(function (k) { return obj.sourceIds[k]; }); }
@@ -95,19 +100,55 @@
     // painter is skipped (the canvas keeps the last frame) and a repaint is asked for when the hold
     // runs out; the tile that completes the update asks for its own repaint as usual. The first
     // paint, moving maps and a source that takes longer than HOLD_MS are never held.
+    //
+    // Paint only what changed: a frame that MapLibre's input handlers ask for (a mouse button pressed
+    // or released on the map, with no move) runs the frame's tasks but draws the same picture again;
+    // such a frame is not painted unless something else asked for a repaint (every change of a source,
+    // layer, tile, transition or size does, through map.triggerRepaint) or the view moved. Without a
+    // GPU that paint was ~100 ms of the page in the middle of a map click, before the pin could show.
+    function viewKey(map) {
+        var c = map.getCenter(), canvas = map.getCanvas();
+        return [c.lng, c.lat, map.getZoom(), map.getBearing(), map.getPitch(),
+                canvas.width, canvas.height].join(",");
+    }
+
     function holdPaint(map) {
         var painter = map.painter;
         if (!painter || painter.__k112Hold || typeof painter.render !== "function") { return; }
         painter.__k112Hold = true;
         var render = painter.render;
         var since = 0, timer = null, painted = false;
+        var asked = true, handlerFrame = 0, shown = "";
+        var trigger = map.triggerRepaint, redraw = map.redraw;
+        map.triggerRepaint = function () {
+            if (!handlerFrame) { asked = true; }
+            return trigger.apply(this, arguments);
+        };
+        if (typeof redraw === "function") {
+            map.redraw = function () { asked = true; return redraw.apply(this, arguments); };
+        }
+        var handlers = map._handlers || map.handlers;
+        if (handlers && typeof handlers._requestFrame === "function") {
+            var request = handlers._requestFrame;
+            handlers._requestFrame = function () {
+                handlerFrame += 1;
+                try { return request.apply(this, arguments); } finally { handlerFrame -= 1; }
+            };
+        }
         painter.render = function () {
             var style = map.style;
-            if (painted && style && !map.isMoving() && !style.loaded()) {
+            var moving = map.isMoving(), view = viewKey(map);
+            if (painted && !asked && !moving && view === shown) {
+                counts.samePictureSkipped += 1;
+                return undefined;
+            }
+            asked = false;
+            if (painted && style && !moving && !style.loaded()) {
                 var now = Date.now();
                 since = since || now;
                 if (now - since < HOLD_MS) {
                     counts.held += 1;
+                    asked = true;   // the held picture is still to be painted
                     if (!timer) {
                         timer = setTimeout(function () { timer = null; map.triggerRepaint(); },
                                            HOLD_MS - (now - since) + 5);
@@ -118,6 +159,7 @@
                 since = 0;
             }
             painted = true;
+            shown = view;
             counts.painted += 1;
             return render.apply(this, arguments);
         };

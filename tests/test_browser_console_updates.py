@@ -122,3 +122,33 @@ def test_an_older_panel_drawn_late_is_drawn_again_for_the_selected_incident(
     page.wait_for_timeout(2500)   # the next tick sees that what is drawn is not what is selected
     assert [o for o in calls.since(mark, "dispatch-detail.children") if "@" not in o], calls.sent[mark:]
     page.wait_for_selector(f"#dispatch-detail-title:has-text('#{inc['id']}')")
+
+
+def test_a_press_on_the_map_that_changes_nothing_paints_nothing_but_a_move_does(
+        live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+    open_console(page, live_app)
+    page.wait_for_function("""() => { const gd = document.querySelector('#dispatch-map .js-plotly-plot');
+        return gd && gd._fullLayout.map._subplot.map.loaded(); }""")
+    page.wait_for_timeout(1500)   # the first pictures are painted
+    frames = ("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() =>"
+              " requestAnimationFrame(r))))")
+    shot = page.locator("#dispatch-map .maplibregl-canvas").screenshot()
+    before = page.evaluate("() => Object.assign({}, window.__k112MapUpdates)")
+    # a button pressed and released on the map without a move (no click: nothing is placed) makes
+    # MapLibre's input handlers ask for a frame; that frame shows the same picture, so it is not painted
+    page.evaluate("""() => { const canvas = document.querySelector('#dispatch-map .maplibregl-canvas');
+        const r = canvas.getBoundingClientRect();
+        const init = {clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, button: 0};
+        canvas.dispatchEvent(new MouseEvent('mousedown', init));
+        canvas.dispatchEvent(new MouseEvent('mouseup', init)); }""")
+    page.evaluate(frames)
+    after = page.evaluate("() => Object.assign({}, window.__k112MapUpdates)")
+    assert after["samePictureSkipped"] > before["samePictureSkipped"], (before, after)
+    assert after["painted"] == before["painted"], (before, after)
+    assert page.locator("#dispatch-map .maplibregl-canvas").screenshot() == shot   # the picture is still there
+    # a moved map is painted at once
+    page.evaluate("""() => document.querySelector('#dispatch-map .js-plotly-plot')._fullLayout.map._subplot.map
+        .panBy([40, 0], {duration: 0})""")
+    page.evaluate(frames)
+    moved = page.evaluate("() => Object.assign({}, window.__k112MapUpdates)")
+    assert moved["painted"] > after["painted"], (after, moved)
