@@ -388,10 +388,13 @@ def close(clicks: int, shown: Any, outcome: str | None, thresholds: Mapping[str,
 
 @wire(Output("dispatch-unit-label", "children"),
       *[Output(f"dispatch-unit-status-{s}", "className") for s in BOARD_STATUSES],
+      *[Output(f"dispatch-unit-status-{s}", "disabled") for s in BOARD_STATUSES],
+      *[Output(f"dispatch-unit-status-{s}", "hidden") for s in BOARD_STATUSES],
       Input("dispatch-need-unit", "data"), roles=ROLES, prevent_initial_call=True)
 def show_unit(need: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    """The unit selected on the board; the statuses its type may take next are highlighted (asked for
-    by the clientside gate when a unit is selected and on every version change while it is)."""
+    """The unit selected on the board; only the statuses its type may take next can be pressed, and
+    a status its type never takes (patient transport for a fire engine) is not shown (asked for by the
+    clientside gate when a unit is selected and on every version change while it is)."""
     unit_id = need.get("unit") if isinstance(need, Mapping) else None
     if not unit_id or isinstance(unit_id, bool) or not isinstance(unit_id, int):
         raise PreventUpdate
@@ -401,10 +404,13 @@ def show_unit(need: Mapping[str, Any] | None) -> tuple[Any, ...]:
         unit = service.unit_state(db, int(unit_id))
         row = service.unit_row(db, int(unit_id))
     except EXPECTED as exc:
-        return (views.error_message(exc, lang), *(no_update,) * len(BOARD_STATUSES))
-    allowed = views.board_allowed(row.get("unit_type"), unit)
+        return (views.error_message(exc, lang), *(no_update,) * (3 * len(BOARD_STATUSES)))
+    unit_type = row.get("unit_type")
+    allowed = views.board_allowed(unit_type, unit)
     classes = [f"dsp-small dsp-boardbtn{' dsp-allowed' if s in allowed else ' dsp-dim'}" for s in BOARD_STATUSES]
-    return (views.unit_selected(unit, lang), *classes)
+    disabled = [s not in allowed for s in BOARD_STATUSES]
+    hidden = [not views.board_status_applies(unit_type, s) for s in BOARD_STATUSES]
+    return (views.unit_selected(unit, lang), *classes, *disabled, *hidden)
 
 
 @wire(Output("dispatch-action-msg", "children", allow_duplicate=True),

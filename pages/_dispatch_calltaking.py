@@ -51,7 +51,8 @@ def draft_source(trigger: Any, click: Mapping[str, Any] | None, place_clicks: li
     return lat_text, lon_text, tr("koordinat", "coordinates", lang)
 
 
-@wire(Output("dispatch-draft", "data"), Output("dispatch-draft-place", "children"), *MAP_OUTPUTS,
+@wire(Output("dispatch-draft", "data"), Output("dispatch-draft-place", "children"),
+      Output("dispatch-create-msg", "children", allow_duplicate=True), *MAP_OUTPUTS,
       Input("dispatch-click", "data"), Input({"type": "dispatch-place", "index": ALL}, "n_clicks"),
       Input("dispatch-coords-go", "n_clicks"), Input("dispatch-lat", "n_submit"), Input("dispatch-lon", "n_submit"),
       State("dispatch-search-hits", "data"), State("dispatch-lat", "value"), State("dispatch-lon", "value"),
@@ -63,7 +64,8 @@ def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None],
                 base: Mapping[str, Any] | None, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """Check the chosen point by the placement rule and name its kelurahan/kecamatan at once; the
     answer names the place and draws the pin on the map too (:func:`pin_patch`: one round trip, no
-    board query). A refused point clears the pin and says why.
+    board query). A refused point clears the pin and says why. The call-taking message (a duplicate
+    prompt for the previous point, the last call's result) is cleared: a new point is a new question.
 
     The first placement of a call stamps when the dispatcher started taking it (kept with the draft and
     sent as the call's answered time, so processing time is measured from it).
@@ -73,10 +75,10 @@ def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None],
     try:
         placed = service.place_incident(get_db(), get_resources(), lat, lon)
     except EXPECTED as exc:
-        return None, views.message(views.error_text(exc, lang), False), *pin_patch(None, base, drawn, lang)
+        return None, views.message(views.error_text(exc, lang), False), [], *pin_patch(None, base, drawn, lang)
     started = (previous or {}).get("call_started_at") or datetime.now(UTC).isoformat(timespec="seconds")
     draft = {**views.draft_of(placed, source), "call_started_at": started}
-    return draft, views.place_text(draft, lang), *pin_patch(draft, base, drawn, lang)
+    return draft, views.place_text(draft, lang), [], *pin_patch(draft, base, drawn, lang)
 
 
 @wire(Output("dispatch-draft-place", "children", allow_duplicate=True),
@@ -98,7 +100,9 @@ _RESET = (Output("dispatch-selected", "data", allow_duplicate=True),
           Output("dispatch-type-value", "data"), Output("dispatch-priority", "value", allow_duplicate=True),
           Output("dispatch-form-key", "data"), Output("dispatch-placing", "data", allow_duplicate=True),
           Output("dispatch-draft-place", "children", allow_duplicate=True),
-          Output("dispatch-close-confirm", "children", allow_duplicate=True), *ACTION_OUTPUTS)
+          Output("dispatch-close-confirm", "children", allow_duplicate=True),
+          Output("dispatch-lat", "value", allow_duplicate=True), Output("dispatch-lon", "value", allow_duplicate=True),
+          *ACTION_OUTPUTS)
 
 
 def _reset(incident_id: int, thresholds: Mapping[str, Any] | None, on_map: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -106,7 +110,7 @@ def _reset(incident_id: int, thresholds: Mapping[str, Any] | None, on_map: tuple
     (``on_map``: the :data:`MAP_STATES`) drawn at once, the pin gone."""
     version = service.version(get_db())[0]
     return (incident_id, version, None, "", "", None, None, new_form_key(), False, views.no_place(current_lang()), [],
-            *answer(version, incident_id, thresholds, on_map, None))
+            "", "", *answer(version, incident_id, thresholds, on_map, None))
 
 
 #: A draft started longer ago than this (e.g. left overnight) does not date the call.
@@ -152,10 +156,13 @@ def create(clicks: int, anyway: list[int | None], draft: Mapping[str, Any] | Non
     create the incident at the draft place (once per form: the form's idempotency key); select it
     and reset the form."""
     lang = current_lang()
+    # only a press counts: the callback also runs when the duplicate prompt's buttons go away (after
+    # an attach or a create), and the create button's n_clicks is still > 0 then
+    trig = ctx.triggered[0] if ctx.triggered else None
     force = isinstance(ctx.triggered_id, Mapping)
-    if force and not any(anyway):
+    if force and not (trig and trig.get("value")):
         raise PreventUpdate
-    if not force and not clicks:
+    if not force and not (ctx.triggered_id == "dispatch-create" and clicks):
         raise PreventUpdate
     unchanged = (no_update,) * len(_RESET)
     if not draft:

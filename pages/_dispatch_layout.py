@@ -279,8 +279,8 @@ def _unit_board(lang: str) -> Any:
         html.Div([
             html.Span(tr("Pilih unit di papan untuk mengubah statusnya.",
                          "Select a unit on the board to change its status.", lang), id="dispatch-unit-label"),
-            *[html.Button(status_label(s, lang), id=f"dispatch-unit-status-{s}", n_clicks=0,
-                          className="dsp-small dsp-boardbtn") for s in BOARD_STATUSES],
+            *[html.Button(status_label(s, lang), id=f"dispatch-unit-status-{s}", n_clicks=0, disabled=True,
+                          className="dsp-small dsp-boardbtn dsp-dim") for s in BOARD_STATUSES],
         ], id="dispatch-unit-bar", className="dsp-row dsp-unitbar"),
     ], className="dsp-board k112-card")
 

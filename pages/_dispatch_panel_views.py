@@ -229,7 +229,9 @@ def event_text(entry: Any, lang: str) -> str:
                   lang)
     if entry.kind == "call_received" and data.get("attached"):
         phone = f" ({data['caller_phone']})" if data.get("caller_phone") else ""
-        return tr("Panggilan tambahan", "Further call", lang) + phone
+        said = " ".join(str(data.get("description") or "").split())
+        said = f": “{said[:157]}…”" if len(said) > 160 else (f": “{said}”" if said else "")
+        return tr("Panggilan tambahan", "Further call", lang) + phone + said
     return event_label(entry.kind, lang)
 
 

@@ -96,10 +96,57 @@ def test_triple_click_creates_one_incident_and_resets_the_form(
     assert page.input_value("#dispatch-description") == ""
     assert page.input_value("#dispatch-phone") == ""
     assert page.evaluate("() => !document.querySelector('#dispatch-priority input:checked')")
+    assert page.input_value("#dispatch-lat") == "" and page.input_value("#dispatch-lon") == ""  # and the point
     # a second click with no new location creates nothing
     page.click("#dispatch-create")
     page.wait_for_selector("#dispatch-create-msg .k112-error")
     assert incident_count(live_app) == before + 1
+
+
+def test_duplicate_prompt_attach_and_create_anyway_each_leave_one_clear_answer(
+        live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]
+    first = live_api(live_app, "POST", "/api/v1/incidents", {"lat": LAND[0], "lon": LAND[1], "type": "medical"})
+    open_console(page, live_app)
+    near = (LAND[0] + 0.0002, LAND[1] + 0.0002)
+    place(page, *near)
+    page.wait_for_selector("#dispatch-draft-text")
+    pick_type(page, "medis")
+    page.fill("#dispatch-description", "Penelepon kedua: pasien sudah sadar")
+    page.fill("#dispatch-phone", "0812 5555 6666")
+    page.click("#dispatch-create")
+    page.wait_for_selector("#dispatch-dup-prompt")
+    # a new point is a new question: the prompt for the old one goes
+    place(page, *OTHER_LAND)
+    page.wait_for_selector("#dispatch-draft-text:has-text('Mandonga')")
+    assert page.locator("#dispatch-dup-prompt").count() == 0
+    # back at the first point: attach the call; one answer, no error after it, no new incident
+    place(page, *near)
+    page.wait_for_selector("#dispatch-draft-text:has-text('Kambu')")
+    before = incident_count(live_app)
+    page.click("#dispatch-create")
+    page.click(f"#dispatch-dup-prompt button:has-text('#{first['id']}')")
+    page.wait_for_selector("#dispatch-attached")
+    page.wait_for_timeout(1500)
+    assert page.locator("#dispatch-create-msg .k112-error").count() == 0, page.inner_text("#dispatch-create-msg")
+    assert page.locator("#dispatch-attached").count() == 1
+    assert incident_count(live_app) == before
+    assert page.input_value("#dispatch-lat") == "" and page.input_value("#dispatch-description") == ""
+    # the incident's timeline says what the further caller said
+    page.wait_for_selector(f"#dispatch-detail-title:has-text('#{first['id']}')")
+    page.wait_for_selector("#dispatch-timeline:has-text('pasien sudah sadar')")
+    # create anyway: the new incident's number, and no error over it
+    place(page, *near)
+    page.wait_for_selector("#dispatch-draft-text:has-text('Kambu')")
+    pick_type(page, "medis")
+    page.click("#dispatch-create")
+    page.click("#dispatch-dup-prompt button.dsp-ghost")
+    page.wait_for_selector("#dispatch-created")
+    page.wait_for_timeout(1500)
+    assert page.locator("#dispatch-create-msg .k112-error").count() == 0, page.inner_text("#dispatch-create-msg")
+    assert incident_count(live_app) == before + 1
+    second = int(page.inner_text("#dispatch-created").split("#")[1].split()[0])
+    for incident_id in (first["id"], second):   # the next tests place calls here too
+        live_api(live_app, "POST", f"/api/v1/incidents/{incident_id}/close", {"outcome": "cancelled"})
 
 
 def test_type_picker_works_from_the_keyboard(live_app: LiveApp, live_fleet: dict[str, int], page) -> None:  # type: ignore[no-untyped-def]

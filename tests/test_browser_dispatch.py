@@ -105,15 +105,15 @@ def test_dispatcher_whole_flow(live_app: LiveApp, live_fleet: dict[str, int], pa
     assert sum(fire in t for t in assigned) == 2 and sum(amb in t for t in assigned) == 1
     page.wait_for_selector("#dispatch-plan-fulfilled")
 
-    # move the ambulance: an invalid jump (only offered on the board) is refused with a message,
-    # then en route → on scene with the panel's buttons, which offer only the allowed next statuses
+    # move the ambulance: on the board only its allowed next statuses can be pressed (an invalid jump
+    # cannot), then en route → on scene with the panel's buttons, which offer only those too
     amb_li = page.locator("#dispatch-assignments li[data-unit-type='ambulance']")
     amb_id = amb_li.get_attribute("id").removeprefix("dispatch-assignment-")
     assert amb_li.locator("button", has_text="Di lokasi").count() == 0
     select_board_unit(page, amb_li.locator(".dsp-callsign").inner_text())
-    page.click("#dispatch-unit-status-on_scene")
-    page.wait_for_selector("#dispatch-action-msg .k112-error")
-    assert "ditolak" in page.inner_text("#dispatch-action-msg").lower()
+    page.wait_for_selector("#dispatch-unit-status-en_route.dsp-allowed:not([disabled])")
+    assert page.locator("#dispatch-unit-status-on_scene").is_disabled()
+    assert page.locator("#dispatch-unit-status-transporting").is_visible()   # an ambulance carries patients
     page.locator(f"#dispatch-assignment-{amb_id} button", has_text="Menuju lokasi").click()
     page.wait_for_selector(f"#dispatch-assignment-{amb_id} .dsp-ustatus-en_route")
     page.locator(f"#dispatch-assignment-{amb_id} button", has_text="Di lokasi").click()
@@ -182,10 +182,13 @@ def test_search_and_typed_coordinates_place_the_incident(live_app: LiveApp, live
     page.click(f"#dispatch-queue .ag-row[row-id='{second_id}'] .ag-cell[col-id='type']")
     page.wait_for_selector(f"#dispatch-detail-title:has-text('#{second_id}')")
     assert page.locator("#dispatch-duplicate-link").inner_text() == f"#{first_id}"
-    # the unit board: take an idle unit out of service, and back (invalid moves are refused)
+    # the unit board: take an idle unit out of service, and back; what it may not do cannot be pressed,
+    # and patient transport is not offered to a police unit at all
     select_board_unit(page, "POL-01")
-    page.click("#dispatch-unit-status-on_scene")
-    page.wait_for_selector("#dispatch-action-msg .k112-error")
+    page.wait_for_selector("#dispatch-unit-status-out_of_service.dsp-allowed:not([disabled])")
+    assert page.locator("#dispatch-unit-status-on_scene").is_disabled()
+    assert page.locator("#dispatch-unit-status-transporting").is_hidden()
+    assert page.locator("#dispatch-unit-status-at_hospital").is_hidden()
     page.click("#dispatch-unit-status-out_of_service")
     page.wait_for_selector("#dispatch-unit-selected:has-text('Tidak beroperasi')")
     page.click("#dispatch-unit-status-available")
