@@ -12,8 +12,9 @@
  * pages/_dispatch_callbacks.PANEL_BUTTONS; a test compares them).
  */
 (function () {
-    var PANEL_TYPES = ["dispatch-move", "dispatch-propose-closure", "dispatch-assign", "dispatch-ustatus",
-                       "dispatch-unassign", "dispatch-close-yes", "dispatch-close-no"];
+    var PANEL_TYPES = ["dispatch-move", "dispatch-move-yes", "dispatch-move-no", "dispatch-propose-closure",
+                       "dispatch-assign", "dispatch-ustatus", "dispatch-unassign", "dispatch-close-yes",
+                       "dispatch-close-no"];
     var STORE = "dispatch-panel-action";
     var presses = 0;
 

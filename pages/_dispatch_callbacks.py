@@ -249,6 +249,8 @@ def _clicked() -> Any:
 #: The incident panel's buttons (pattern ids) that assets/panel_actions.js passes on as one press.
 PANEL_BUTTONS: dict[str, tuple[str, ...]] = {
     "dispatch-move": ("incident",),
+    "dispatch-move-yes": ("incident", "lat6", "lon6"),
+    "dispatch-move-no": ("incident",),
     "dispatch-propose-closure": ("incident",),
     "dispatch-assign": ("unit", "incident"),
     "dispatch-ustatus": ("unit", "status", "incident"),
@@ -306,9 +308,23 @@ def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | No
     kind, lang, db = press["type"], current_lang(), get_db()
     if kind == "dispatch-close-no":
         return no_update, no_update, no_update, no_update, [], *NO_ACTION
-    if kind == "dispatch-move" and not draft:
+    if kind == "dispatch-move-no":
+        return [], no_update, no_update, no_update, no_update, *NO_ACTION
+    if kind in ("dispatch-move", "dispatch-move-yes") and not draft:
         return (views.message(tr("Taruh pin baru dulu (P, lalu klik peta, atau cari/ketik koordinat).",
                                  "Place a new pin first (P, then click the map, or search/type coordinates).",
+                                 lang), False), no_update, no_update, no_update, no_update, *NO_ACTION)
+    if kind == "dispatch-move":   # ask first, naming both places (the pin may be a new call's)
+        assert draft is not None
+        try:
+            detail = service.get_incident(db, press["incident"])
+        except EXPECTED as exc:
+            return views.error_message(exc, lang), no_update, no_update, no_update, no_update, *NO_ACTION
+        return (panel_views.move_confirm(detail.incident, draft, lang), no_update, no_update, no_update, no_update,
+                *NO_ACTION)
+    if kind == "dispatch-move-yes" and panel_views.pin_key(draft) != (press["lat6"], press["lon6"]):
+        return (views.message(tr("Pin sudah berpindah sejak pertanyaan tadi; tekan \u201cKoreksi lokasi\u201d lagi.",
+                                 "The pin has moved since the question; press \u201cMove to the new pin\u201d again.",
                                  lang), False), no_update, no_update, no_update, no_update, *NO_ACTION)
     draft_out: Any = no_update
     confirm: Any = no_update
@@ -317,7 +333,7 @@ def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | No
         result = acted(lambda: service.close_incident(db, press["incident"], outcome, _actor()),
                        ("Insiden ditutup; unit dibebaskan.", "Incident closed; units cleared."), thresholds, selected,
                        on_map, draft)
-    elif kind == "dispatch-move":
+    elif kind == "dispatch-move-yes":
         assert draft is not None
         result = acted(lambda: service.move_incident(db, press["incident"], draft["lat"], draft["lon"], _actor()),
                        ("Lokasi insiden dikoreksi; rekomendasi dihitung ulang.",

@@ -21,7 +21,9 @@ from pages._dispatch_views import (
     PANEL_CANDIDATES,
     PLAN_ALTERNATIVES,
     coords_text,
+    distance_m,
     duplicate_link,
+    metres,
     place_name,
     routing_label,
     unit_text,
@@ -245,6 +247,35 @@ def timeline_block(timeline: Sequence[Any], lang: str) -> Any:
         html.Summary(tr(f"Riwayat ({len(rows)} kejadian, WITA)", f"Timeline ({len(rows)} events, WITA)", lang)),
         html.Table(html.Tbody(rows), className="dsp-table dsp-timeline"),
     ], open=True, id="dispatch-timeline")
+
+
+def pin_key(draft: Mapping[str, Any] | None) -> tuple[int, int] | None:
+    """The draft pin in micro-degrees (what a move confirmation was asked for)."""
+    if not draft or draft.get("lat") is None or draft.get("lon") is None:
+        return None
+    return round(float(draft["lat"]) * 1e6), round(float(draft["lon"]) * 1e6)
+
+
+def move_confirm(inc: Any, draft: Mapping[str, Any], lang: str) -> Any:
+    """Correcting an incident's location to the pin: name where it is, where it goes and how far."""
+    key = pin_key(draft)
+    assert key is not None
+    far = distance_m(float(inc.lat), float(inc.lon), float(draft["lat"]), float(draft["lon"]))
+    old = place_name(inc.kelurahan, inc.kecamatan, lang)
+    new = place_name(draft.get("kelurahan"), draft.get("kecamatan"), lang)
+    return html.Div([
+        html.Div(tr(f"Pindahkan lokasi #{inc.id} dari {old} ke pin baru di {new} ({metres(far, lang)})? "
+                    "Tercatat di riwayat; rekomendasi dihitung ulang.",
+                    f"Move #{inc.id} from {old} to the new pin in {new} ({metres(far, lang)})? "
+                    "It is audited; the recommendation is recomputed.", lang), id="dispatch-move-confirm-text"),
+        html.Div([
+            html.Button(tr("Ya, pindahkan", "Yes, move it", lang),
+                        id={"type": "dispatch-move-yes", "incident": int(inc.id), "lat6": key[0], "lon6": key[1]},
+                        n_clicks=0, className="dsp-small dsp-primary-inline"),
+            html.Button(tr("Batal", "Cancel", lang), id={"type": "dispatch-move-no", "incident": int(inc.id)},
+                        n_clicks=0, className="dsp-small dsp-ghost"),
+        ], className="dsp-row"),
+    ], className="dsp-warning dsp-confirm", id="dispatch-move-confirm", role="alertdialog")
 
 
 def close_confirm(incident_id: int, active: Sequence[Any], outcome: str, lang: str) -> Any:

@@ -7,6 +7,7 @@ through :mod:`incidents.labels`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -72,7 +73,14 @@ def coords_text(lat: float, lon: float) -> str:
     return f"{lat:.5f}, {lon:.5f}"
 
 
-def _metres(value: float, lang: str) -> str:
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (what a dispatcher is told, not what routing uses)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def metres(value: float, lang: str) -> str:
     if value >= 1000:
         return fmt_num(value / 1000, lang, digits=1) + " km"
     return fmt_num(value, lang, digits=0) + " m"
@@ -192,14 +200,14 @@ def place_text(draft: Mapping[str, Any], lang: str) -> Any:
             f"({coords_text(float(draft['lat']), float(draft['lon']))}) · {draft.get('source') or ''}")
     notes: list[Any] = []
     if draft.get("offshore_m"):
-        notes.append(html.Div(tr(f"Di perairan dekat pantai, {_metres(draft['offshore_m'], lang)} dari darat: "
+        notes.append(html.Div(tr(f"Di perairan dekat pantai, {metres(draft['offshore_m'], lang)} dari darat: "
                                  "rute dihitung dari titik darat terdekat.",
-                                 f"In the water near the shore, {_metres(draft['offshore_m'], lang)} from land: "
+                                 f"In the water near the shore, {metres(draft['offshore_m'], lang)} from land: "
                                  "routed from the nearest land.", lang), className="dsp-note"))
     if draft.get("off_road_m"):
-        notes.append(html.Div(tr(f"Tanpa jalan {_metres(draft['off_road_m'], lang)} dari jalan terdekat "
+        notes.append(html.Div(tr(f"Tanpa jalan {metres(draft['off_road_m'], lang)} dari jalan terdekat "
                                  "(dihitung dengan kecepatan jalan kaki/kendaraan pelan).",
-                                 f"Off-road: {_metres(draft['off_road_m'], lang)} from the nearest road "
+                                 f"Off-road: {metres(draft['off_road_m'], lang)} from the nearest road "
                                  "(timed at a slow off-road speed).", lang), className="dsp-note"))
     return html.Div([html.Span(text, id="dispatch-draft-text", className="k112-ok"), *notes])
 
@@ -236,9 +244,9 @@ def duplicate_prompt(candidates: Sequence[Mapping[str, Any]], lang: str) -> Any:
         name = str(c["type_name_en"] if lang == "en" else c["type_name_id"])
         units = tr(f"{c['units_assigned']} unit", f"{c['units_assigned']} unit(s)", lang) if c["units_assigned"] \
             else tr("belum ada unit", "no unit yet", lang)
-        text = tr(f"#{c['id']} {name} terbuka, {_metres(float(c['distance_m']), lang)} dari sini, "
+        text = tr(f"#{c['id']} {name} terbuka, {metres(float(c['distance_m']), lang)} dari sini, "
                   f"{_ago(float(c['age_s']), lang)} · Kel. {c['kelurahan'] or '—'} · {units}",
-                  f"#{c['id']} open {name}, {_metres(float(c['distance_m']), lang)} away, "
+                  f"#{c['id']} open {name}, {metres(float(c['distance_m']), lang)} away, "
                   f"{_ago(float(c['age_s']), lang)} · Kel. {c['kelurahan'] or '—'} · {units}", lang)
         rows.append(html.Div([
             html.Span(text),

@@ -204,7 +204,17 @@ def test_bay_rule_did_you_mean_and_location_correction(
     page.wait_for_selector("#dispatch-rec-table")
     place(page, *OTHER_LAND)
     page.wait_for_selector("#dispatch-draft-text:has-text('Mandonga')")
+    # the pin may be a new call's: the move asks first, naming both places; Cancel leaves it
     page.click("#dispatch-detail-place + div button")
+    page.wait_for_selector("#dispatch-move-confirm")
+    asked = page.inner_text("#dispatch-move-confirm-text")
+    assert f"#{incident_id}" in asked and "Kambu" in asked and "Mandonga" in asked and "km" in asked
+    page.click("#dispatch-move-confirm button.dsp-ghost")
+    page.wait_for_selector("#dispatch-move-confirm", state="detached")
+    page.wait_for_timeout(800)
+    assert "Kambu" in page.inner_text("#dispatch-detail-place")
+    page.click("#dispatch-detail-place + div button")
+    page.click("#dispatch-move-confirm button:has-text('Ya, pindahkan')")
     page.wait_for_selector("#dispatch-detail-place:has-text('Mandonga')")
     page.wait_for_selector("#dispatch-timeline:has-text('Lokasi dikoreksi')")
     with live_app.db.transaction() as cur:

@@ -39,10 +39,29 @@ def test_a_press_is_parsed_with_integer_ids() -> None:
     {"id": {"type": "dispatch-assign", "incident": 1.5, "unit": 2}},          # nor a float
     {"id": {"type": "dispatch-ustatus", "incident": 1, "unit": 2, "status": ""}},
     {"id": {"type": "dispatch-ustatus", "incident": 1, "unit": 2, "status": ["en_route"]}},
+    {"id": {"type": "dispatch-move-yes", "incident": 1}},                     # which pin it was asked for
+    {"id": {"type": "dispatch-move-yes", "incident": 1, "lat6": -3.98, "lon6": 122}},
 ])
 def test_a_forged_or_malformed_press_does_nothing(press: object) -> None:
     with pytest.raises(PreventUpdate):
         panel_press(press)
+
+
+def test_a_move_is_confirmed_for_the_pin_it_was_asked_for() -> None:
+    from types import SimpleNamespace
+
+    from pages._dispatch_panel_views import move_confirm, pin_key
+
+    draft = {"lat": -3.966900, "lon": 122.512000, "kelurahan": "Mandonga", "kecamatan": "Mandonga"}
+    assert pin_key(draft) == (-3966900, 122512000)
+    assert pin_key(None) is None and pin_key({"lat": None, "lon": 1}) is None
+    press = {"id": {"type": "dispatch-move-yes", "incident": 9, "lat6": -3966900, "lon6": "122512000"}}
+    assert panel_press(press) == {"type": "dispatch-move-yes", "incident": 9, "lat6": -3966900, "lon6": 122512000}
+    inc = SimpleNamespace(id=9, lat=-4.0100, lon=122.5300, kelurahan="Kambu", kecamatan="Kambu")
+    html = str(move_confirm(inc, draft, "id"))
+    assert "#9" in html and "Kel. Kambu" in html and "Kel. Mandonga" in html and "(5,2 km)" in html
+    assert "'lat6': -3966900" in html and "Ya, pindahkan" in html
+    assert "Move #9 from Kel. Kambu" in str(move_confirm(inc, draft, "en"))
 
 
 def test_the_panel_shown_names_the_incident_the_buttons_act_on() -> None:
