@@ -7,7 +7,8 @@
  * what had not changed. This script:
  *
  *  - skips a trace's update when plotly gives it the very same input object as last time (dash keeps
- *    the objects of slots a server Patch did not touch) and its source and placement are unchanged;
+ *    the objects of slots a server Patch did not touch) and its source, placement and selection (a box
+ *    or lasso selection restyles the trace through the same update) are unchanged;
  *  - turns off MapLibre's label fade (each fade is a run of repaints, 300 ms by default) and places
  *    the labels in one frame (MapLibre spreads label placement over frames, 2 ms of work per frame,
  *    which made every update a run of repaints), and without the repaint that MapLibre then asks
@@ -21,7 +22,7 @@
  *  - does not paint a frame that only MapLibre's input handlers asked for (a button pressed and
  *    released on the map without a move: the same picture again, ~100 ms without a GPU, in the middle
  *    of a map click before its pin could show); a changed source, layer, tile, transition, size or
- *    view is always painted;
+ *    view is always painted, and a fade (OSM tiles) one frame past its end;
  *  - skips the map.resize() that plotly calls after every update when nothing changed size (MapLibre
  *    would re-allocate the canvas, which clears it, and the painter's buffers, and fire move events).
  *
@@ -42,11 +43,22 @@
         return obj.sourceId ? [obj.sourceId] : [];
     }
 
-    function unchanged(obj, trace) {
+    // what a box/lasso selection changes (plotly marks calcdata points and restyles through update)
+    function selection(calcTrace, trace) {
+        var n = 0, sum = 0;
+        for (var i = 0; calcTrace && i < calcTrace.length; i++) {
+            if (calcTrace[i] && calcTrace[i].selected) { n += 1; sum += i; }
+        }
+        var picked = trace && trace.selectedpoints;
+        return n + ":" + sum + ":" + (picked ? JSON.stringify(picked) : "-");
+    }
+
+    function unchanged(obj, trace, calcTrace) {
         var sub = obj.subplot;
         var map = sub && sub.map;
         if (!map || !trace || !trace._input || trace._input !== obj.__k112Input) { return false; }
         if (trace.visible !== obj.__k112Visible) { return false; }
+        if (selection(calcTrace, trace) !== obj.__k112Selection) { return false; }
         if (sub.belowLookup && sub.belowLookup["trace-" + obj.uid] !== obj.__k112Below) { return false; }
         var ids = sourceIds(obj);
         if (!ids.length) { return false; }
@@ -60,7 +72,7 @@
         var update = proto.update;
         proto.update = function (calcTrace) {
             var trace = calcTrace && calcTrace[0] && calcTrace[0].trace;
-            if (unchanged(this, trace)) {
+            if (unchanged(this, trace, calcTrace)) {
                 trace._glTrace = this;  // what plotly's own update ends with
                 counts.skipped += 1;
                 return;
@@ -70,6 +82,7 @@
             var sub = this.subplot;
             this.__k112Input = trace && trace._input;
             this.__k112Visible = trace && trace.visible;
+            this.__k112Selection = selection(calcTrace, trace);
             this.__k112Below = sub && sub.belowLookup ? sub.belowLookup["trace-" + this.uid] : undefined;
             return out;
         };
@@ -108,8 +121,9 @@
     // GPU that paint was ~100 ms of the page in the middle of a map click, before the pin could show.
     function viewKey(map) {
         var c = map.getCenter(), canvas = map.getCanvas();
-        return [c.lng, c.lat, map.getZoom(), map.getBearing(), map.getPitch(),
-                canvas.width, canvas.height].join(",");
+        // the painter draws a moving, zooming or rotating map a little differently (pixel alignment)
+        return [c.lng, c.lat, map.getZoom(), map.getBearing(), map.getPitch(), canvas.width, canvas.height,
+                map.isMoving(), map.isZooming(), map.isRotating()].join(",");
     }
 
     function holdPaint(map) {
@@ -118,37 +132,44 @@
         painter.__k112Hold = true;
         var render = painter.render;
         var since = 0, timer = null, painted = false;
-        var asked = true, handlerFrame = 0, shown = "";
-        var trigger = map.triggerRepaint, redraw = map.redraw;
-        map.triggerRepaint = function () {
-            if (!handlerFrame) { asked = true; }
-            return trigger.apply(this, arguments);
-        };
-        if (typeof redraw === "function") {
-            map.redraw = function () { asked = true; return redraw.apply(this, arguments); };
-        }
-        var handlers = map._handlers || map.handlers;
-        if (handlers && typeof handlers._requestFrame === "function") {
-            var request = handlers._requestFrame;
-            handlers._requestFrame = function () {
-                handlerFrame += 1;
-                try { return request.apply(this, arguments); } finally { handlerFrame -= 1; }
+        // one record per map (a restored WebGL context brings a new painter, wrapped again here; the
+        // map's own hooks are installed once and mark the record the current painter reads)
+        var state = map.__k112Paint;
+        if (!state) {
+            state = map.__k112Paint = { asked: true, handlerFrame: 0 };
+            var trigger = map.triggerRepaint, redraw = map.redraw;
+            map.triggerRepaint = function () {
+                if (!state.handlerFrame) { state.asked = true; }
+                return trigger.apply(this, arguments);
             };
+            if (typeof redraw === "function") {
+                map.redraw = function () { state.asked = true; return redraw.apply(this, arguments); };
+            }
+            var handlers = map._handlers || map.handlers;
+            if (handlers && typeof handlers._requestFrame === "function") {
+                var request = handlers._requestFrame;
+                handlers._requestFrame = function () {
+                    state.handlerFrame += 1;
+                    try { return request.apply(this, arguments); } finally { state.handlerFrame -= 1; }
+                };
+            }
         }
+        state.asked = true;
+        var shown = "";
         painter.render = function () {
             var style = map.style;
             var moving = map.isMoving(), view = viewKey(map);
-            if (painted && !asked && !moving && view === shown) {
+            if (painted && !state.asked && !moving && view === shown) {
                 counts.samePictureSkipped += 1;
                 return undefined;
             }
-            asked = false;
+            state.asked = false;
             if (painted && style && !moving && !style.loaded()) {
                 var now = Date.now();
                 since = since || now;
                 if (now - since < HOLD_MS) {
                     counts.held += 1;
-                    asked = true;   // the held picture is still to be painted
+                    state.asked = true;   // the held picture is still to be painted
                     if (!timer) {
                         timer = setTimeout(function () { timer = null; map.triggerRepaint(); },
                                            HOLD_MS - (now - since) + 5);
@@ -158,10 +179,23 @@
             } else {
                 since = 0;
             }
+            if (timer) { clearTimeout(timer); timer = null; }   // painted now: no repaint of the same later
+            // A fade (OSM raster tiles) is drawn at the opacity of this moment; MapLibre asks for the
+            // next frame only if the fade is still running after the paint, so a slow paint could end
+            // a fade part-done. One more frame draws it to its end.
+            var fading = !!(style && typeof style.hasTransitions === "function" && style.hasTransitions());
+            var out;
+            try {
+                out = render.apply(this, arguments);
+            } catch (err) {
+                state.asked = true;   // not painted: the next frame tries again
+                throw err;
+            }
             painted = true;
             shown = view;
             counts.painted += 1;
-            return render.apply(this, arguments);
+            if (fading) { map.triggerRepaint(); }
+            return out;
         };
     }
 

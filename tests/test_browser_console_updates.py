@@ -152,3 +152,27 @@ def test_a_press_on_the_map_that_changes_nothing_paints_nothing_but_a_move_does(
     page.evaluate(frames)
     moved = page.evaluate("() => Object.assign({}, window.__k112MapUpdates)")
     assert moved["painted"] > after["painted"], (after, moved)
+
+
+def test_a_box_selection_on_a_map_is_drawn_not_skipped(live_app: LiveApp, page) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import login, wait_for_map
+
+    login(page, live_app.base_url, "dispatcher")
+    wait_for_map(page, "map-graph")
+    page.wait_for_selector("#map-graph[data-map-updates='1']")
+    page.evaluate("""() => Plotly.relayout(document.querySelector('#map-graph .js-plotly-plot'),
+                                           {dragmode: 'select'})""")
+    wait_for_map(page, "map-graph")
+    before = page.evaluate("() => Object.assign({}, window.__k112MapUpdates)")
+    box = page.locator("#map-graph .maplibregl-canvas").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.8 * box["width"], box["y"] + 0.8 * box["height"], steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(800)
+    after = page.evaluate("() => Object.assign({}, window.__k112MapUpdates)")
+    picked = page.evaluate("""() => document.querySelector('#map-graph .js-plotly-plot').data
+        .filter(t => t.type === 'scattermap' && Array.isArray(t.selectedpoints) && t.selectedpoints.length).length""")
+    assert picked > 0                                            # the box took points
+    assert after["updated"] > before["updated"], (before, after)   # and the traces were restyled for it
