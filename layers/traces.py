@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from i18n import fmt_wita, tr
+from i18n import fmt_num, fmt_wita, tr
 
 UNIT_STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     # status: (colour, Indonesian, English)
@@ -60,12 +60,13 @@ def escape(value: Any) -> str:
 
 
 def minutes_text(seconds: float | None, lang: str) -> str:
-    """A duration for people: ``4.2 mnt`` below an hour, else ``1.3 jam``; ``—`` when unknown."""
+    """A duration for people, with the language's decimal mark: ``4,2 mnt`` / ``4.2 min`` below an
+    hour, else ``1,3 jam`` / ``1.3 h``; ``—`` when unknown."""
     if seconds is None:
         return "—"
     if seconds < 3600:
-        return f"{seconds / 60:.1f} " + tr("mnt", "min", lang)
-    return f"{seconds / 3600:.1f} " + tr("jam", "h", lang)
+        return fmt_num(seconds / 60, lang, digits=1) + " " + tr("mnt", "min", lang)
+    return fmt_num(seconds / 3600, lang, digits=1) + " " + tr("jam", "h", lang)
 
 
 # --- hover text -----------------------------------------------------------------------------------

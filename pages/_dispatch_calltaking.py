@@ -43,6 +43,11 @@ def draft_source(trigger: Any, click: Mapping[str, Any] | None, place_clicks: li
         if not click:
             raise PreventUpdate
         return click["lat"], click["lon"], tr("klik peta", "map click", lang)
+    if isinstance(trigger, Mapping) and trigger.get("type") == "dispatch-hint":   # "did you mean …?" taken
+        trig = ctx.triggered[0] if ctx.triggered else None
+        if not (trig and trig.get("value")):
+            raise PreventUpdate
+        return int(trigger["lat6"]) / 1e6, int(trigger["lon6"]) / 1e6, tr("koordinat", "coordinates", lang)
     if isinstance(trigger, Mapping) and trigger.get("type") == "dispatch-place":
         index = int(trigger["index"])
         if not hits or index >= len(hits) or not (place_clicks and place_clicks[index]):
@@ -52,16 +57,20 @@ def draft_source(trigger: Any, click: Mapping[str, Any] | None, place_clicks: li
 
 
 @wire(Output("dispatch-draft", "data"), Output("dispatch-draft-place", "children"),
-      Output("dispatch-create-msg", "children", allow_duplicate=True), *MAP_OUTPUTS,
+      Output("dispatch-create-msg", "children", allow_duplicate=True),
+      Output("dispatch-lat", "value", allow_duplicate=True), Output("dispatch-lon", "value", allow_duplicate=True),
+      *MAP_OUTPUTS,
       Input("dispatch-click", "data"), Input({"type": "dispatch-place", "index": ALL}, "n_clicks"),
       Input("dispatch-coords-go", "n_clicks"), Input("dispatch-lat", "n_submit"), Input("dispatch-lon", "n_submit"),
+      Input({"type": "dispatch-hint", "lat6": ALL, "lon6": ALL}, "n_clicks"),
       State("dispatch-search-hits", "data"), State("dispatch-lat", "value"), State("dispatch-lon", "value"),
       State("dispatch-draft", "data"), State("dispatch-map-base", "data"), State("dispatch-map-drawn", "data"),
       roles=ROLES, prevent_initial_call=True)
 def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None], coords_text: int,
-                _lat_submit: int | None, _lon_submit: int | None, hits: list[dict[str, Any]] | None,
-                lat_text: str | None, lon_text: str | None, previous: Mapping[str, Any] | None,
-                base: Mapping[str, Any] | None, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
+                _lat_submit: int | None, _lon_submit: int | None, _hint_clicks: list[int | None],
+                hits: list[dict[str, Any]] | None, lat_text: str | None, lon_text: str | None,
+                previous: Mapping[str, Any] | None, base: Mapping[str, Any] | None,
+                drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """Check the chosen point by the placement rule and name its kelurahan/kecamatan at once; the
     answer names the place and draws the pin on the map too (:func:`pin_patch`: one round trip, no
     board query). A refused point clears the pin and says why. The call-taking message (a duplicate
@@ -71,14 +80,20 @@ def place_draft(click: Mapping[str, Any] | None, place_clicks: list[int | None],
     sent as the call's answered time, so processing time is measured from it).
     """
     lang = current_lang()
-    lat, lon, source = draft_source(ctx.triggered_id, click, place_clicks, hits, lat_text, lon_text, lang)
+    trigger = ctx.triggered_id
+    lat, lon, source = draft_source(trigger, click, place_clicks, hits, lat_text, lon_text, lang)
+    # a taken suggestion is written into the fields: they show the point that is used
+    fields: tuple[Any, Any] = (no_update, no_update)
+    if isinstance(trigger, Mapping) and trigger.get("type") == "dispatch-hint":
+        fields = (f"{lat:.6f}".rstrip("0"), f"{lon:.6f}".rstrip("0"))
     try:
         placed = service.place_incident(get_db(), get_resources(), lat, lon)
     except EXPECTED as exc:
-        return None, views.message(views.error_text(exc, lang), False), [], *pin_patch(None, base, drawn, lang)
+        refused = views.refusal(exc, service.placement_hint(lat, lon), lang)
+        return None, refused, [], *fields, *pin_patch(None, base, drawn, lang)
     started = (previous or {}).get("call_started_at") or datetime.now(UTC).isoformat(timespec="seconds")
     draft = {**views.draft_of(placed, source), "call_started_at": started}
-    return draft, views.place_text(draft, lang), [], *pin_patch(draft, base, drawn, lang)
+    return draft, views.place_text(draft, lang), [], *fields, *pin_patch(draft, base, drawn, lang)
 
 
 @wire(Output("dispatch-draft-place", "children", allow_duplicate=True),

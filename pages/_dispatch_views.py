@@ -39,6 +39,22 @@ def message(text: str, ok: bool) -> Any:
     return html.Div(text, className="k112-ok" if ok else "k112-error", id="dispatch-msg-text")
 
 
+def refusal(exc: BaseException, hint: tuple[float, float] | None, lang: str) -> Any:
+    """A refused point: why, and when a forgotten minus sign or swapped fields would put it in the
+    city, a button that takes the likely intended point."""
+    text = message(error_text(exc, lang), False)
+    if hint is None:
+        return text
+    lat, lon = hint
+    label = tr(f"Pakai {fmt_num(lat, lang, digits=5)}, {fmt_num(lon, lang, digits=5)}",
+               f"Use {fmt_num(lat, lang, digits=5)}, {fmt_num(lon, lang, digits=5)}", lang).replace("-", "−")
+    return html.Div([text, html.Button(label, id={"type": "dispatch-hint", "lat6": round(lat * 1e6),
+                                                  "lon6": round(lon * 1e6)},
+                                       n_clicks=0, className="dsp-small dsp-primary-inline", title=tr(
+                                           "Tempatkan di titik yang mungkin dimaksud (lintang, bujur)",
+                                           "Place the point probably meant (latitude, longitude)", lang))])
+
+
 def error_text(exc: BaseException, lang: str) -> str:
     """One line for ``exc``; a refusal that names both coordinates is said once."""
     if isinstance(exc, ValidationFailed):

@@ -816,6 +816,22 @@ class Placed:
     off_road_m: float = 0.0
 
 
+def placement_hint(lat: Any, lon: Any) -> tuple[float, float] | None:
+    """For a refused point: ``(lat, lon)`` it was probably meant to be (a forgotten minus sign, the
+    fields swapped) when that point may be placed, else None — the point a refusal's "did you mean"
+    names. Input as typed (strings with "," or "." are read); anything not a number gives None."""
+    try:
+        lat_v, lon_v = validation.number(lat, "lat"), validation.number(lon, "lon")
+    except validation.ValidationFailed:
+        return None
+    if not (-180.0 <= lat_v <= 180.0 and -180.0 <= lon_v <= 180.0):
+        return None
+    hint = validation.placement_hint(lat_v, lon_v)
+    if hint is None or not (hint[0] != 0 and abs(hint[0]) < 10 and abs(hint[1]) > 100):
+        return None
+    return hint
+
+
 def place_incident(db: Database, res: Resources | None, lat: Any, lon: Any) -> Placed:
     """Validate a point by the placement rule (routing's: land, the shore band, else refused with
     the reason and a "did you mean" hint), name its kelurahan/kecamatan, and — with ``res`` — say

@@ -194,6 +194,10 @@ def test_bay_rule_did_you_mean_and_location_correction(
     assert "perairan" in text and "lintang −3,97500, bujur 122,56000" in text and "250 m" in text
     place(page, 3.985, 122.53)                     # the minus sign forgotten
     page.wait_for_selector("#dispatch-draft-place .k112-error:has-text('Maksud Anda −3,98500')")
+    # one press takes the suggestion: the fields show it and the pin is placed there
+    page.click("#dispatch-draft-place button:has-text('Pakai −3,98500, 122,53000')")
+    page.wait_for_selector("#dispatch-draft-text")
+    assert page.input_value("#dispatch-lat") == "-3.985" and page.input_value("#dispatch-lon") == "122.53"
     # create on land, then correct its location: audited, kelurahan re-set, recommendation follows
     place(page, *LAND)
     page.wait_for_selector("#dispatch-draft-text:has-text('Kambu')")

@@ -434,6 +434,11 @@ def test_placement_follows_routing_rule_with_reasons_and_hints(db: Database) -> 
         service.place_incident(db, None, 3.985, 122.53)
     assert "Maksud Anda −3,98500, 122,53000" in minus.value.errors[0].message_id
     assert "Did you mean −3.98500, 122.53000" in minus.value.errors[0].message_en
+    # the point a refusal names, for the console's one-press "use it" (typed text as it comes)
+    assert service.placement_hint("3,985", "122.53") == (-3.985, 122.53)
+    assert service.placement_hint(122.53, -3.985) == (-3.985, 122.53)          # fields swapped
+    for lat, lon in ((-3.975, 122.56), ("abc", 122.53), (None, 1), (3.985, 1e9), (-3.985, 122.53)):
+        assert service.placement_hint(lat, lon) is None                        # nothing (better) to offer
     with pytest.raises(validation.ValidationFailed):
         new(db, -3.9750, 122.5600)                                 # the same rule when creating
 
