@@ -87,4 +87,4 @@ def test_live_traces_keep_their_slots() -> None:
     empty = live_traces([], [], [], None, None, "id")
     full = live_traces(UNITS, INCIDENTS, routes, {"lon": 122.5, "lat": -3.98}, {"lon": 122.5, "lat": -3.98}, "id")
     assert len(empty) == len(full) == LIVE_SLOTS
-    assert next(t["name"] for t in full if t["mode"] == "lines") == "FE-01 (menuju) · 1,5 mnt"
+    assert next(t["name"] for t in full if t["mode"] == "lines") == "FE-01 (ditugaskan) · 1,5 mnt"
