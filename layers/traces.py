@@ -231,7 +231,8 @@ def route_traces(routes: Sequence[Mapping[str, Any]], lang: str, *, slots: int =
         r = routes[k]
         coords = r["route"]["coordinates"]
         colour = ROUTE_COLOURS[k % len(ROUTE_COLOURS)]
-        on_way = f" ({tr('ditugaskan', 'assigned', lang)})" if r.get("assigned") else ""   # dispatched or en route: both are "assigned"
+        # dispatched or en route: both are "assigned"
+        on_way = f" ({tr('ditugaskan', 'assigned', lang)})" if r.get("assigned") else ""
         label = f"{r['callsign']}{on_way} · {minutes_text(r['eta_s'], lang)}"
         line = route_line(coords, lang, colour=colour, width=6 if r.get("assigned") else 5 if r["selected"] else 3)
         line.update({"opacity": 0.9 if r["selected"] else 0.55, "name": label, "legendgroup": "routes",
