@@ -179,14 +179,18 @@ def next_statuses(unit_type: str, current: str, *, assigned: bool) -> tuple[str,
     """
     table = ASSIGNMENT_TRANSITIONS if assigned else IDLE_TRANSITIONS
     allowed = table.get(current, frozenset())
-    return tuple(s for s in STATUS_ORDER if s in allowed
-                 and (s not in TRANSPORT_STATUSES or carries_patients(unit_type)))
+    return tuple(s for s in STATUS_ORDER if s in allowed and takes_status(unit_type, s))
+
+
+def takes_status(unit_type: str | None, status: str) -> bool:
+    """Whether a unit of ``unit_type`` ever reports ``status`` (no patient transport for a fire engine)."""
+    return status not in TRANSPORT_STATUSES or carries_patients(unit_type)
 
 
 def assignment_statuses(unit_type: str) -> tuple[str, ...]:
     """Every status a unit of ``unit_type`` may report on a job, in life-cycle order (its status buttons)."""
     return tuple(s for s in ("en_route", "on_scene", "transporting", "at_hospital", "cleared")
-                 if s not in TRANSPORT_STATUSES or carries_patients(unit_type))
+                 if takes_status(unit_type, s))
 
 
 @dataclass(frozen=True)

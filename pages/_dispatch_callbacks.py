@@ -16,7 +16,7 @@ from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from i18n import tr
-from incidents.model import Actor
+from incidents.model import Actor, takes_status
 from layers.traces import routes_to_draw
 from pages import _dispatch_panel_views as panel_views, _dispatch_views as views
 from pages._dispatch_layout import BOARD_STATUSES, POSITIONS_REFRESH_S, ROLES
@@ -306,26 +306,29 @@ def panel_action(action: Any, draft: Mapping[str, Any] | None, outcome: str | No
     correct the location to the draft pin, propose a road closure. Board and panel come with the answer."""
     press = panel_press(action)
     kind, lang, db = press["type"], current_lang(), get_db()
+
+    def say(msg: Any) -> tuple[Any, ...]:   # a message (or a question) in place of an action
+        return msg, no_update, no_update, no_update, no_update, *NO_ACTION
+
     if kind == "dispatch-close-no":
         return no_update, no_update, no_update, no_update, [], *NO_ACTION
     if kind == "dispatch-move-no":
-        return [], no_update, no_update, no_update, no_update, *NO_ACTION
+        return say([])
     if kind in ("dispatch-move", "dispatch-move-yes") and not draft:
-        return (views.message(tr("Taruh pin baru dulu (P, lalu klik peta, atau cari/ketik koordinat).",
-                                 "Place a new pin first (P, then click the map, or search/type coordinates).",
-                                 lang), False), no_update, no_update, no_update, no_update, *NO_ACTION)
+        return say(views.message(tr("Taruh pin baru dulu (P, lalu klik peta, atau cari/ketik koordinat).",
+                                    "Place a new pin first (P, then click the map, or search/type coordinates).",
+                                    lang), False))
     if kind == "dispatch-move":   # ask first, naming both places (the pin may be a new call's)
         assert draft is not None
         try:
             detail = service.get_incident(db, press["incident"])
         except EXPECTED as exc:
-            return views.error_message(exc, lang), no_update, no_update, no_update, no_update, *NO_ACTION
-        return (panel_views.move_confirm(detail.incident, draft, lang), no_update, no_update, no_update, no_update,
-                *NO_ACTION)
+            return say(views.error_message(exc, lang))
+        return say(panel_views.move_confirm(detail.incident, draft, lang))
     if kind == "dispatch-move-yes" and panel_views.pin_key(draft) != (press["lat6"], press["lon6"]):
-        return (views.message(tr("Pin sudah berpindah sejak pertanyaan tadi; tekan \u201cKoreksi lokasi\u201d lagi.",
-                                 "The pin has moved since the question; press \u201cMove to the new pin\u201d again.",
-                                 lang), False), no_update, no_update, no_update, no_update, *NO_ACTION)
+        return say(views.message(tr("Pin sudah berpindah sejak pertanyaan tadi; tekan “Koreksi lokasi” lagi.",
+                                    "The pin has moved since the question; press “Move to the new pin” again.",
+                                    lang), False))
     draft_out: Any = no_update
     confirm: Any = no_update
     if kind == "dispatch-close-yes":
@@ -425,7 +428,7 @@ def show_unit(need: Mapping[str, Any] | None) -> tuple[Any, ...]:
     allowed = views.board_allowed(unit_type, unit)
     classes = [f"dsp-small dsp-boardbtn{' dsp-allowed' if s in allowed else ' dsp-dim'}" for s in BOARD_STATUSES]
     disabled = [s not in allowed for s in BOARD_STATUSES]
-    hidden = [not views.board_status_applies(unit_type, s) for s in BOARD_STATUSES]
+    hidden = [not takes_status(unit_type, s) for s in BOARD_STATUSES]
     return (views.unit_selected(unit, lang), *classes, *disabled, *hidden)
 
 

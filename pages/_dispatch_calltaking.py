@@ -44,9 +44,7 @@ def draft_source(trigger: Any, click: Mapping[str, Any] | None, place_clicks: li
             raise PreventUpdate
         return click["lat"], click["lon"], tr("klik peta", "map click", lang)
     if isinstance(trigger, Mapping) and trigger.get("type") == "dispatch-hint":   # "did you mean …?" taken
-        trig = ctx.triggered[0] if ctx.triggered else None
-        if not (trig and trig.get("value")):
-            raise PreventUpdate
+        _clicked()
         return int(trigger["lat6"]) / 1e6, int(trigger["lon6"]) / 1e6, tr("koordinat", "coordinates", lang)
     if isinstance(trigger, Mapping) and trigger.get("type") == "dispatch-place":
         index = int(trigger["index"])
@@ -164,7 +162,7 @@ def _idempotency(key: str | None, body: Mapping[str, Any]) -> Any:
       State("dispatch-priority", "value"), State("dispatch-description", "value"), State("dispatch-phone", "value"),
       State("dispatch-form-key", "data"), State("dispatch-thresholds", "data"), *MAP_STATES,
       roles=ROLES, prevent_initial_call=True, running=[(Output("dispatch-create", "disabled"), True, False)])
-def create(clicks: int, anyway: list[int | None], draft: Mapping[str, Any] | None, type_code: str | None,
+def create(clicks: int, _anyway: list[int | None], draft: Mapping[str, Any] | None, type_code: str | None,
            priority: int | None, description: str | None, phone: str | None, key: str | None,
            thresholds: Mapping[str, Any] | None, *on_map: Any) -> tuple[Any, ...]:
     """Check for an open incident this call probably reports again (offer to attach the call), else
@@ -173,11 +171,10 @@ def create(clicks: int, anyway: list[int | None], draft: Mapping[str, Any] | Non
     lang = current_lang()
     # only a press counts: the callback also runs when the duplicate prompt's buttons go away (after
     # an attach or a create), and the create button's n_clicks is still > 0 then
-    trig = ctx.triggered[0] if ctx.triggered else None
     force = isinstance(ctx.triggered_id, Mapping)
-    if force and not (trig and trig.get("value")):
-        raise PreventUpdate
-    if not force and not (ctx.triggered_id == "dispatch-create" and clicks):
+    if force:
+        _clicked()
+    elif not (ctx.triggered_id == "dispatch-create" and clicks):
         raise PreventUpdate
     unchanged = (no_update,) * len(_RESET)
     if not draft:

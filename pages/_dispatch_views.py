@@ -22,7 +22,7 @@ from incidents.labels import (
     status_label,
     unit_type_label,
 )
-from incidents.model import TRANSPORT_STATUSES, carries_patients, next_statuses
+from incidents.model import next_statuses
 from web.errors import user_message
 
 #: Alternatives listed after the plan's choice on each plan line (the rest under "more").
@@ -175,11 +175,6 @@ def unit_rows(rows: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, An
 
 def unit_selected(unit: Any, lang: str) -> Any:
     return html.Span([html.B(unit.callsign), f" · {status_label(unit.status, lang)}"], id="dispatch-unit-selected")
-
-
-def board_status_applies(unit_type: str | None, status: str) -> bool:
-    """Whether a unit of ``unit_type`` ever takes ``status`` (no patient transport for a fire engine)."""
-    return status not in TRANSPORT_STATUSES or carries_patients(unit_type or "")
 
 
 def board_allowed(unit_type: str | None, unit: Any) -> tuple[str, ...]:

@@ -826,10 +826,7 @@ def placement_hint(lat: Any, lon: Any) -> tuple[float, float] | None:
         return None
     if not (-180.0 <= lat_v <= 180.0 and -180.0 <= lon_v <= 180.0):
         return None
-    hint = validation.placement_hint(lat_v, lon_v)
-    if hint is None or not (hint[0] != 0 and abs(hint[0]) < 10 and abs(hint[1]) > 100):
-        return None
-    return hint
+    return validation.placement_hint(lat_v, lon_v)
 
 
 def place_incident(db: Database, res: Resources | None, lat: Any, lon: Any) -> Placed:
